@@ -1,0 +1,1 @@
+"""Pure analyzers: values in, values out; no printing, no CLI, no engine imports."""

@@ -1,0 +1,1 @@
+"""Reference credential_process helper and OTel headers helper."""

@@ -1,0 +1,1 @@
+"""Reference CloudFormation templates and a small deploy helper."""
