@@ -1,0 +1,106 @@
+"""Library entry points shared by the CLI, subcommands, the sandbox and embedders."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ccwb_doctor.facts import Facts
+from ccwb_doctor.options import DEFAULT, LIVE, OFFLINE, RunOptions, parse_params
+from ccwb_doctor.registry import REGISTRY, Registry
+from ccwb_doctor.report import Report
+from ccwb_doctor.runner import run_checks
+
+
+def options_from_args(args: argparse.Namespace) -> RunOptions:
+    """RunOptions from the global run options (missing attributes take their defaults)."""
+    get = lambda name, default=None: getattr(args, name, default)  # noqa: E731
+    mode = OFFLINE if get("offline") else LIVE if get("live") else DEFAULT
+    token = get("token")
+    token_text = None
+    if token == "-":
+        token_text = sys.stdin.read().strip()
+    return RunOptions(
+        home=Path(get("home")) if get("home") else None,
+        profile=get("profile"),
+        mode=mode,
+        token=token,
+        token_text=token_text,
+        trust_policy=Path(get("trust_policy")) if get("trust_policy") else None,
+        permissions_policies=[Path(p) for p in get("permissions_policy") or []],
+        template=Path(get("template")) if get("template") else None,
+        params=parse_params(get("param")),
+        provider_url=get("provider_url"),
+        client_ids=list(get("client_id") or []),
+        scps=[Path(p) for p in get("scp") or []],
+        timeout=float(get("timeout") or 30.0),
+    )
+
+
+def split_ids(values: Sequence[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return out
+
+
+def run_report(
+    options: RunOptions,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+    facts: Facts | None = None,
+) -> Report:
+    """Discover the catalog, gather facts lazily, run the selected checks; raises ValueError for unknown ids.
+
+    The returned report keeps its Facts (``report.facts``) so renderers can mask the secrets they hold.
+    """
+    reg = (registry or REGISTRY).discover()
+    selected = reg.select(only, skip)
+    facts = facts or Facts(options, env=env)
+    results = run_checks(selected, facts, timeout=options.timeout)
+    return Report(results, catalog=[c.meta for c in selected], facts=facts)
+
+
+def render_report(report: Report, fmt: str, secrets: Any = (), **kw: Any) -> str:
+    """Redact at the boundary, then render. Every format goes through here."""
+    from ccwb_doctor.analyzers.redact import scrub
+    from ccwb_doctor.render import renderer
+
+    secrets = [*secrets, *(report.facts.secrets if report.facts is not None else ())]
+    doc = scrub(report.to_dict(), list(secrets))
+    catalog = scrub([m.to_dict() for m in report.catalog], list(secrets))
+    return renderer(fmt)(doc, catalog=catalog, **kw)
+
+
+def emit(report: Report, fmt: str = "text", output: str | None = None, secrets: Any = (), **kw: Any) -> str:
+    """Render (redacted) and write to ``output`` or stdout; returns the text."""
+    text = render_report(report, fmt, secrets, **kw)
+    if output and output != "-":
+        write_output(Path(output), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return text
+
+
+def write_output(path: Path, text: str) -> None:
+    """Atomic write: a failure never leaves a half-written or clobbered file."""
+    import tempfile
+
+    path = path.absolute()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,115 @@
+"""Command line: ccwb-doctor [run] | checks | token | binary | net | conform | report | sandbox.
+
+Exit codes: 0 = no FAIL and no ERROR; 1 = at least one FAIL or ERROR; 2 = the command could not run
+(bad usage, unreadable required input) with a one-line reason on stderr. Subcommand modules are
+imported only when chosen, so ``--version`` and ``checks`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ccwb_doctor import __version__
+
+FORMATS = ("text", "json", "markdown", "junit", "sarif")
+SUBCOMMANDS = ("run", "checks", "token", "binary", "net", "conform", "report", "sandbox")
+
+
+class UsageError(Exception):
+    """Bad usage or unreadable required input: exit 2 with a one-line reason."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument("--output", metavar="FILE", help="write the output to FILE instead of stdout")
+
+
+def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None:
+    g = p.add_argument_group("run options")
+    g.add_argument("--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR")
+    g.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE, else 'default')")
+    mode = g.add_mutually_exclusive_group()
+    mode.add_argument("--offline", action="store_true", help="no network at all")
+    mode.add_argument("--live", action="store_true", help="also run the helper and call STS/IAM/Bedrock")
+    if with_token:
+        g.add_argument("--token", metavar="FILE|-", help="an ID token to analyse (- reads stdin)")
+    g.add_argument("--trust-policy", metavar="FILE", help="role trust policy (bare document or get-role output)")
+    g.add_argument("--permissions-policy", metavar="FILE", action="append", help="identity policy (repeatable)")
+    g.add_argument("--template", metavar="FILE", help="CloudFormation template of the deployment")
+    g.add_argument("--param", metavar="KEY=VALUE", action="append", help="template parameter (repeatable)")
+    g.add_argument("--provider-url", metavar="URL", help="IAM OIDC provider URL")
+    g.add_argument("--client-id", metavar="ID", action="append", help="provider client id / audience (repeatable)")
+    g.add_argument("--scp", metavar="FILE", action="append", help="organisation SCP document (repeatable)")
+    _output_options(p)
+    g.add_argument("--only", metavar="ID,...", action="append", help="run only these check ids or areas")
+    g.add_argument("--skip", metavar="ID,...", action="append", help="skip these check ids or areas")
+    g.add_argument("--timeout", metavar="SECONDS", type=float, default=30.0, help="per-check timeout (default 30)")
+    g.add_argument("-v", "--verbose", action="store_true", help="show evidence under each result (redacted)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ccwb-doctor", description="Diagnose Claude Code on Amazon Bedrock with IAM OIDC federation.")
+    p.add_argument("--version", action="version", version=f"ccwb-doctor {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    _run_options(sub.add_parser("run", help="run the doctor (default)"))
+    c = sub.add_parser("checks", help="list the check catalog")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    t = sub.add_parser("token", help="decode and explain one ID token against the trust policy and provider")
+    t.add_argument("token", metavar="FILE|-")
+    _run_options(t, with_token=False)
+    b = sub.add_parser("binary", help="architecture report of one file")
+    b.add_argument("path", metavar="PATH")
+    _output_options(b)
+    b.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    n = sub.add_parser("net", help="network probes only")
+    n.add_argument("--endpoint", metavar="NAME=URL", action="append", default=[], help="probe this endpoint")
+    _run_options(n)
+    cf = sub.add_parser("conform", help="CI gate over templates, configs and policies (no network)")
+    cf.add_argument("paths", metavar="PATH", nargs="+")
+    cf.add_argument("--param", metavar="KEY=VALUE", action="append", help="template parameter (repeatable)")
+    cf.add_argument("--param-file", metavar="FILE", action="append", help="parameters file (repeatable)")
+    _output_options(cf)
+    r = sub.add_parser("report", help="redacted helpdesk bundle (markdown with embedded JSON)")
+    _run_options(r)
+    r.set_defaults(format="markdown")
+    r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
+    s = sub.add_parser("sandbox", help="embedded end-to-end demo with no cloud account")
+    s.add_argument("--break", dest="break_", metavar="PITFALL", help="break the sandbox in one known way")
+    s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
+    _run_options(s)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["run", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        command = args.command or "run"
+        module = importlib.import_module(f"ccwb_doctor.commands.{command}")
+        return int(module.run(args))
+    except UsageError as exc:
+        print(f"ccwb-doctor: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("ccwb_doctor.commands."):
+            print(f"ccwb-doctor: the '{exc.name.rsplit('.', 1)[1]}' command is not available in this build",
+                  file=sys.stderr)
+            return 2
+        raise
+    except KeyboardInterrupt:
+        print("ccwb-doctor: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands: each module exposes run(args) -> int; the CLI imports them lazily."""

@@ -1,0 +1,46 @@
+"""`ccwb-doctor [run]`: the full doctor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ccwb_doctor.cli import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    from ccwb_doctor.app import emit, options_from_args, run_report, split_ids
+
+    try:
+        options = options_from_args(args)
+        check_inputs(options)
+        report = run_report(options, only=split_ids(args.only), skip=split_ids(args.skip))
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    emit(report, args.format, args.output, verbose=getattr(args, "verbose", False))
+    if args.output and args.format != "text":
+        s = report.summary()
+        print(f"ccwb-doctor: wrote {args.output} ({s['fail']} fail, {s['error']} error)", file=sys.stderr)
+    return report.exit_code
+
+
+def check_inputs(options) -> None:  # type: ignore[no-untyped-def]
+    """Required inputs named on the command line must be readable files (else exit 2)."""
+    named = [options.trust_policy, options.template, *options.permissions_policies, *options.scps]
+    if options.token and options.token != "-":
+        named.append(options.token)
+    for p in named:
+        if p is None:
+            continue
+        from pathlib import Path
+
+        path = Path(p)
+        if not path.is_file():
+            raise UsageError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}")
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+    if options.home is not None and not options.home.is_dir():
+        raise UsageError(f"--home {options.home}: no such directory")

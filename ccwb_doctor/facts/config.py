@@ -1,0 +1,300 @@
+"""Install discovery facts: user paths, ~/.aws files, the helper's config.json, Claude Code settings, caches.
+
+Every user-scoped path resolves under ``--home`` when given; ``AWS_CONFIG_FILE``,
+``AWS_SHARED_CREDENTIALS_FILE``, ``AWS_PROFILE``/``AWS_DEFAULT_PROFILE`` are honoured as the AWS CLI does,
+read from the environment Claude Code runs with (process env overlaid by the settings ``env`` blocks).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ccwb_doctor.analyzers.claude_settings import SettingsError, SettingsFile, merge, parse_settings
+from ccwb_doctor.analyzers.cmdline import CommandLine, option_value, split_command
+from ccwb_doctor.analyzers.helper_config import HelperConfig, HelperConfigError, parse_helper_config
+from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.model import InputError
+
+MANAGED_SETTINGS = {
+    "linux": "/etc/claude-code/managed-settings.json",
+    "darwin": "/Library/Application Support/ClaudeCode/managed-settings.json",
+    "win32": "C:/Program Files/ClaudeCode/managed-settings.json",
+}
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def platform_of(facts: Facts) -> str:
+    return str(facts.options.extra.get("platform") or sys.platform)
+
+
+def read_file(path: Path) -> bytes | None:
+    """Bytes of a user file, None when absent; InputError (naming the file) when unusable."""
+    try:
+        if path.is_dir():
+            raise InputError("is a directory, expected a file", str(path))
+        if not path.exists():
+            return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"larger than {MAX_FILE_BYTES} bytes", str(path))
+        return path.read_bytes()
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", str(path)) from None
+
+
+@dataclass
+class Paths:
+    home: Path
+    aws_config: Path
+    aws_credentials: Path
+    claude_user_settings: Path
+    managed_settings: list[tuple[str, Path]]
+    ccwb_dir: Path
+    session_dir: Path
+    helper_cache_dir: Path
+
+
+def _user_path(value: str, home: Path, env: dict[str, str]) -> Path:
+    if value == "~" or value.startswith(("~/", "~\\")):
+        value = str(home) + value[1:]
+    value = os.path.expandvars(value) if not env else _expandvars(value, env)
+    return Path(value)
+
+
+def _expandvars(value: str, env: dict[str, str]) -> str:
+    import re
+
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: env.get(m.group(1), m.group(0)), value)
+
+
+@fact("home")
+def _home(facts: Facts) -> Path:
+    if facts.options.home:
+        return Path(facts.options.home).absolute()
+    env = facts.env
+    return Path(env.get("HOME") or env.get("USERPROFILE") or str(Path.home()))
+
+
+@fact("paths")
+def _paths(facts: Facts) -> Paths:
+    home: Path = facts.home
+    env: dict[str, str] = facts.get("claude_env")
+    cfg = env.get("AWS_CONFIG_FILE")
+    creds = env.get("AWS_SHARED_CREDENTIALS_FILE")
+    xdg = facts.env.get("XDG_CACHE_HOME") if not facts.options.home else None
+    return Paths(
+        home=home,
+        aws_config=_user_path(cfg, home, env) if cfg else home / ".aws" / "config",
+        aws_credentials=_user_path(creds, home, env) if creds else home / ".aws" / "credentials",
+        claude_user_settings=home / ".claude" / "settings.json",
+        managed_settings=_managed_paths(facts),
+        ccwb_dir=home / "claude-code-with-bedrock",
+        session_dir=home / ".claude-code-session",
+        helper_cache_dir=(Path(xdg) if xdg else home / ".cache") / "ccwb-credential-process",
+    )
+
+
+def _managed_paths(facts: Facts) -> list[tuple[str, Path]]:
+    """Managed-settings files: this OS's path, or under --home every OS's path (a captured snapshot)."""
+    if facts.options.home:
+        root = Path(facts.options.home)
+        return [(os_, root / PurePosixPath(p.replace("C:/", "C/")).relative_to("/" if p.startswith("/") else ""))
+                for os_, p in MANAGED_SETTINGS.items()]
+    plat = platform_of(facts)
+    p = MANAGED_SETTINGS.get(plat)
+    return [(plat, Path(p))] if p else []
+
+
+@dataclass
+class ClaudeSettings:
+    files: list[SettingsFile] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    merged: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@fact("claude_settings")
+def _claude_settings(facts: Facts) -> ClaudeSettings:
+    home: Path = facts.home
+    out = ClaudeSettings()
+    candidates = [("user", home / ".claude" / "settings.json")]
+    candidates += [("managed", p) for _, p in _managed_paths(facts)]
+    for scope, path in candidates:
+        try:
+            data = read_file(path)
+            if data is None:
+                continue
+            out.files.append(SettingsFile(str(path), scope, parse_settings(data)))
+        except InputError as exc:
+            out.errors.append(exc)
+        except SettingsError as exc:
+            out.errors.append(InputError(str(exc), str(path)))
+    out.merged, out.env = merge(out.files, facts.env)
+    for key in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_API_KEY"):
+        facts.secrets.add(out.env.get(key))
+    return out
+
+
+@fact("claude_env")
+def _claude_env(facts: Facts) -> dict[str, str]:
+    return facts.claude_settings.env
+
+
+def _load_ini(path: Path, kind: str) -> dict[str, Any]:
+    from botocore.exceptions import ConfigParseError
+
+    data = read_file(path)
+    if data is None:
+        return {}
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", str(path)) from None
+    try:
+        if kind == "config":
+            from botocore.configloader import load_config
+
+            return load_config(str(path))
+        from botocore.configloader import raw_config_parse
+
+        return raw_config_parse(str(path))
+    except ConfigParseError as exc:
+        reason = str(exc).split("\n")[0]
+        raise InputError(f"not a valid INI file: {reason}", str(path)) from None
+
+
+@fact("aws_config")
+def _aws_config(facts: Facts) -> dict[str, Any]:
+    path: Path = facts.paths.aws_config
+    cfg = dict(_load_ini(path, "config"))
+    cfg.setdefault("profiles", {})
+    cfg["path"] = str(path)
+    cfg["exists"] = path.is_file()
+    return cfg
+
+
+@fact("aws_credentials")
+def _aws_credentials(facts: Facts) -> dict[str, dict[str, str]]:
+    creds = _load_ini(facts.paths.aws_credentials, "credentials")
+    for section in creds.values():
+        if isinstance(section, dict):
+            facts.secrets.add(section.get("aws_secret_access_key"), section.get("aws_session_token"))
+    return creds
+
+
+@fact("profile_name")
+def _profile_name(facts: Facts) -> str:
+    env = facts.claude_env
+    return facts.options.profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+
+
+@fact("profile")
+def _profile(facts: Facts) -> dict[str, Any] | None:
+    prof = facts.aws_config["profiles"].get(facts.profile_name)
+    return dict(prof) if isinstance(prof, dict) else None
+
+
+@dataclass
+class CredentialProcess:
+    raw: str | None
+    line: CommandLine | None
+    argv: list[str]
+    program: Path | None  # resolved and existing, else None
+    helper_profile: str | None
+
+    @property
+    def error(self) -> str | None:
+        return self.line.error if self.line else None
+
+
+def resolve_program(name: str, env: dict[str, str]) -> Path | None:
+    """Where a no-shell exec of ``name`` finds the program (PATH lookup for bare names)."""
+    if os.sep in name or (os.altsep and os.altsep in name):
+        p = Path(name)
+        return p.absolute() if p.exists() else None
+    found = shutil.which(name, path=env.get("PATH", os.defpath))
+    return Path(found) if found else None
+
+
+@fact("credential_process")
+def _credential_process(facts: Facts) -> CredentialProcess:
+    prof = facts.profile or {}
+    raw = prof.get("credential_process")
+    if not raw:
+        return CredentialProcess(None, None, [], None, None)
+    line = split_command(raw, platform_of(facts))
+    program = None
+    if line.argv and line.unexpanded[:1] != [line.argv[0]]:
+        program = resolve_program(line.argv[0], facts.claude_env)
+    helper_profile = option_value(line.argv, "--profile", "-p") if line.argv else None
+    return CredentialProcess(raw, line, line.argv, program, helper_profile)
+
+
+@dataclass
+class HelperConfigFact:
+    path: Path
+    config: HelperConfig
+
+    @property
+    def shape(self) -> str:
+        return self.config.shape
+
+    @property
+    def profiles(self) -> dict[str, dict[str, Any]]:
+        return self.config.profiles
+
+
+@fact("helper_config")
+def _helper_config(facts: Facts) -> HelperConfigFact | None:
+    """config.json beside the helper binary, else ~/claude-code-with-bedrock/config.json (guidance order)."""
+    candidates: list[Path] = []
+    cp: CredentialProcess = facts.peek("credential_process") or CredentialProcess(None, None, [], None, None)
+    if cp.program is not None:
+        candidates.append(cp.program.resolve().parent / "config.json")
+    candidates.append(facts.paths.ccwb_dir / "config.json")
+    for path in candidates:
+        data = read_file(path)
+        if data is None:
+            continue
+        try:
+            cfg = parse_helper_config(data)
+        except HelperConfigError as exc:
+            raise InputError(str(exc), str(path)) from None
+        for prof in cfg.profiles.values():
+            facts.secrets.add(prof.get("client_secret"))
+        return HelperConfigFact(path, cfg)
+    return None
+
+
+@fact("helper_profile_name")
+def _helper_profile_name(facts: Facts) -> str | None:
+    cp: CredentialProcess | None = facts.peek("credential_process")
+    return (cp.helper_profile if cp else None) or facts.claude_env.get("CCWB_PROFILE") or None
+
+
+@fact("helper_profile")
+def _helper_profile(facts: Facts) -> dict[str, Any] | None:
+    hc: HelperConfigFact | None = facts.helper_config
+    if hc is None:
+        return None
+    _, prof = hc.config.select(facts.helper_profile_name)
+    return prof
+
+
+@fact("token_cache_files")
+def _token_cache_files(facts: Facts) -> list[tuple[str, Path]]:
+    """Caches that may hold an ID token for the active helper profile (existing files only)."""
+    prof = facts.peek("helper_profile") or {}
+    name = prof.get("profile_name") or facts.peek("helper_profile_name") or "ClaudeCode"
+    paths: Paths = facts.paths
+    found = [
+        ("ccwb-monitoring", paths.session_dir / f"{name}-monitoring.json"),
+        ("reference-helper", paths.helper_cache_dir / f"{name}.json"),
+    ]
+    return [(label, p) for label, p in found if p.is_file()]

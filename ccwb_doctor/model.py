@@ -1,0 +1,133 @@
+"""Core value types: statuses, severities, check metadata, outcomes and results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# Catalog order of areas (DESIGN.md check table order). Checks sort by area, then definition order.
+AREAS: tuple[str, ...] = ("config", "token", "trust", "region", "model", "network", "binary", "live", "otel")
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    """What a check is: stable id, title, area, severity, default remediation, docs link, inputs it needs."""
+
+    id: str
+    title: str
+    area: str
+    severity: Severity
+    remediation: str
+    docs: str = ""
+    needs: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "area": self.area,
+            "severity": str(self.severity),
+            "remediation": self.remediation,
+            "docs": self.docs,
+            "needs": list(self.needs),
+        }
+
+
+@dataclass
+class Outcome:
+    """What a check function returns; the runner adds metadata and timing to make a Result."""
+
+    status: Status
+    message: str
+    remediation: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def ok(message: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.PASS, message, None, dict(evidence or {}))
+
+
+def warn(message: str, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.WARN, message, fix, dict(evidence or {}))
+
+
+def fail(message: str, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.FAIL, message, fix, dict(evidence or {}))
+
+
+def skip(reason: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.SKIP, reason, None, dict(evidence or {}))
+
+
+def error(message: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    return Outcome(Status.ERROR, message, None, dict(evidence or {}))
+
+
+@dataclass
+class Result:
+    id: str
+    title: str
+    area: str
+    status: Status
+    severity: Severity
+    message: str
+    remediation: str
+    evidence: dict[str, Any]
+    duration_ms: float
+
+    @classmethod
+    def from_outcome(cls, meta: CheckMeta, outcome: Outcome, duration_ms: float) -> Result:
+        remediation = outcome.remediation
+        if remediation is None:
+            remediation = meta.remediation if outcome.status in (Status.FAIL, Status.WARN) else ""
+        return cls(
+            id=meta.id,
+            title=meta.title,
+            area=meta.area,
+            status=outcome.status,
+            severity=meta.severity,
+            message=outcome.message,
+            remediation=remediation,
+            evidence=outcome.evidence,
+            duration_ms=round(duration_ms, 3),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "area": self.area,
+            "status": str(self.status),
+            "severity": str(self.severity),
+            "message": self.message,
+            "remediation": self.remediation,
+            "evidence": self.evidence,
+            "duration_ms": self.duration_ms,
+        }
+
+
+class InputError(Exception):
+    """Bad or unreadable input: carries a one-line reason that names the file when there is one."""
+
+    def __init__(self, reason: str, path: str | None = None) -> None:
+        self.reason = " ".join(str(reason).split())
+        self.path = path
+        super().__init__(f"{path}: {self.reason}" if path else self.reason)

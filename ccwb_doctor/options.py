@@ -1,0 +1,55 @@
+"""Run options: everything the CLI (or a test, or the sandbox) tells the doctor about this run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OFFLINE = "offline"
+DEFAULT = "default"
+LIVE = "live"
+
+
+@dataclass
+class RunOptions:
+    home: Path | None = None
+    profile: str | None = None
+    mode: str = DEFAULT  # offline | default (network probes, JWKS) | live (also runs the helper, calls AWS)
+    token: str | None = None  # a path, or "-" (already read into token_text by the CLI)
+    token_text: str | None = None
+    trust_policy: Path | None = None
+    permissions_policies: list[Path] = field(default_factory=list)
+    template: Path | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    provider_url: str | None = None
+    client_ids: list[str] = field(default_factory=list)
+    scps: list[Path] = field(default_factory=list)
+    timeout: float = 30.0
+    endpoints: dict[str, str] = field(default_factory=dict)  # `net --endpoint NAME=URL`
+    binary_path: Path | None = None  # `binary PATH`
+    extra: dict[str, object] = field(default_factory=dict)  # for subcommands and embedders
+
+    @property
+    def offline(self) -> bool:
+        return self.mode == OFFLINE
+
+    @property
+    def live(self) -> bool:
+        return self.mode == LIVE
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise ValueError(f"--param expects KEY=VALUE, got {p!r}")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def env_snapshot(env: Mapping[str, str] | None) -> dict[str, str]:
+    import os
+
+    return dict(os.environ if env is None else env)

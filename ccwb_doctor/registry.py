@@ -1,0 +1,114 @@
+"""Check registry: checks register themselves with @check; discover() imports the catalog package.
+
+The engine never imports a check module by name: discovery walks the ``ccwb_doctor.checks`` package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ccwb_doctor.model import AREAS, CheckMeta, Outcome, Severity
+
+CheckFn = Callable[[Any], "Outcome | Iterable[Outcome]"]
+
+
+@dataclass(frozen=True)
+class Check:
+    meta: CheckMeta
+    fn: CheckFn
+    seq: int
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def area(self) -> str:
+        return self.meta.area
+
+    def sort_key(self) -> tuple[int, int]:
+        area_rank = AREAS.index(self.area) if self.area in AREAS else len(AREAS)
+        return (area_rank, self.seq)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+        self._lock = threading.Lock()
+        self._discovered = False
+
+    def add(self, meta: CheckMeta, fn: CheckFn) -> Check:
+        with self._lock:
+            if meta.id in self._checks:
+                existing = self._checks[meta.id]
+                if existing.fn.__module__ == fn.__module__ and existing.fn.__qualname__ == fn.__qualname__:
+                    return existing  # module re-imported: keep the first registration
+                raise ValueError(f"duplicate check id {meta.id}")
+            chk = Check(meta, fn, len(self._checks))
+            self._checks[meta.id] = chk
+            return chk
+
+    def discover(self, package: str = "ccwb_doctor.checks") -> Registry:
+        if self._discovered:
+            return self
+        pkg = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{package}.{info.name}")
+        self._discovered = True
+        return self
+
+    def all(self) -> list[Check]:
+        return sorted(self._checks.values(), key=Check.sort_key)
+
+    def get(self, check_id: str) -> Check:
+        return self._checks[check_id]
+
+    def select(self, only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Check]:
+        """Select by id or area (case-insensitive); unknown names raise ValueError."""
+        checks = self.all()
+        known = {c.id.upper() for c in checks} | {c.area.upper() for c in checks} | {a.upper() for a in AREAS}
+        for name in [*only, *skip]:
+            if name.upper() not in known:
+                raise ValueError(f"unknown check id or area: {name}")
+
+        def matches(c: Check, names: Sequence[str]) -> bool:
+            wanted = {n.upper() for n in names}
+            return c.id.upper() in wanted or c.area.upper() in wanted
+
+        if only:
+            checks = [c for c in checks if matches(c, only)]
+        if skip:
+            checks = [c for c in checks if not matches(c, skip)]
+        return checks
+
+
+REGISTRY = Registry()
+
+
+def check(
+    id: str,
+    *,
+    title: str,
+    area: str,
+    severity: Severity | str = Severity.MEDIUM,
+    remediation: str,
+    docs: str = "",
+    needs: Sequence[str] = (),
+    registry: Registry | None = None,
+) -> Callable[[CheckFn], CheckFn]:
+    """Declare a check: metadata beside a function of the facts returning one or more Outcomes."""
+
+    meta = CheckMeta(id, title, area, Severity(severity), remediation, docs, tuple(needs))
+
+    def deco(fn: CheckFn) -> CheckFn:
+        (registry or REGISTRY).add(meta, fn)
+        fn.meta = meta  # type: ignore[attr-defined]
+        return fn
+
+    return deco

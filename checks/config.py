@@ -1,0 +1,245 @@
+"""CONFIG-*: the AWS profile, its credential_process line, credential-chain shadowing, Claude Code settings."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from ccwb_doctor.model import Outcome, error, fail, ok, skip, warn
+from ccwb_doctor.registry import check
+
+DOCS_CP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html"
+DOCS_CHAIN = "https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html"
+DOCS_SETTINGS = "https://code.claude.com/docs/en/amazon-bedrock"
+
+
+def _config_where(facts: Any) -> str:
+    return str(facts.paths.aws_config)
+
+
+@check(
+    "CONFIG-PROFILE",
+    title="The active AWS profile exists, has a credential_process and a region",
+    area="config",
+    severity="high",
+    remediation="Add a [profile NAME] section with credential_process and region to ~/.aws/config "
+    "(re-run the installer, or copy the lines from your platform team's instructions).",
+    docs=DOCS_CP,
+    needs=("aws-config",),
+)
+def config_profile(facts: Any) -> Outcome:
+    cfg = facts.aws_config
+    name: str = facts.profile_name
+    where = _config_where(facts)
+    section = "default" if name == "default" else f"profile {name}"
+    ev: dict[str, Any] = {"profile": name, "config_file": where, "profiles": sorted(cfg["profiles"])}
+    if not cfg["exists"]:
+        return fail(f"{where} does not exist, so profile '{name}' is not defined", evidence=ev)
+    prof = facts.profile
+    if prof is None:
+        others = ", ".join(sorted(cfg["profiles"])) or "none"
+        return fail(f"profile '{name}' is not defined in {where} (profiles there: {others})",
+                    f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
+                    "profile.", ev)
+    ev["keys"] = sorted(prof)
+    if "sso_session" in prof or "sso_start_url" in prof:
+        return warn(f"profile '{name}' uses IAM Identity Center (SSO), not a credential_process helper; "
+                    "the OIDC federation checks do not apply to it", None, ev)
+    problems = []
+    if not prof.get("credential_process"):
+        problems.append("has no credential_process")
+    if not prof.get("region"):
+        problems.append("has no region")
+    if problems:
+        return fail(f"profile '{name}' in {where} " + " and ".join(problems),
+                    f"In [{section}] set credential_process = <absolute path to the helper> --profile <name> "
+                    "and region = <the helper's AWS region>.", ev)
+    ev["region"] = prof["region"]
+    return ok(f"profile '{name}' has a credential_process and region {prof['region']}", ev)
+
+
+@check(
+    "CONFIG-CREDENTIAL-PROCESS",
+    title="credential_process parses as the SDK parses it and names an existing executable",
+    area="config",
+    severity="high",
+    remediation="Use an absolute path in credential_process, in double quotes if it contains spaces; "
+    "the SDK expands neither ~ nor $VARIABLES.",
+    docs=DOCS_CP,
+    needs=("aws-config",),
+)
+def config_credential_process(facts: Any) -> Outcome:
+    from ccwb_doctor.analyzers.cmdline import expand_like_shell
+
+    cp = facts.credential_process
+    if cp.raw is None:
+        return skip(f"profile '{facts.profile_name}' has no credential_process (see CONFIG-PROFILE)")
+    ev: dict[str, Any] = {"line": cp.raw, "argv": cp.argv, "platform": cp.line.platform}
+    if cp.error:
+        return fail(f"credential_process cannot be split as the SDK splits it: {cp.error}",
+                    "Balance the double quotes; quote only the path or the arguments that contain spaces.", ev)
+    prog = cp.argv[0]
+    if cp.line.unexpanded:
+        home = str(facts.home)
+        fixed = [expand_like_shell(a, facts.claude_env, home) for a in cp.argv]
+        ev["unexpanded"] = cp.line.unexpanded
+        ev["suggested_argv"] = fixed
+        program_bad = prog in cp.line.unexpanded
+        suggestion = " ".join(f'"{a}"' if " " in a else a for a in fixed)
+        msg = (f"credential_process uses {', '.join(cp.line.unexpanded)}, which the AWS SDK does not expand "
+               f"(no shell runs it){': the program will not be found' if program_bad else ''}")
+        return fail(msg, f"Write the absolute path instead: credential_process = {suggestion}", ev)
+    if cp.program is None:
+        if os.sep in prog or "/" in prog:
+            return fail(f"the credential_process program {prog} does not exist",
+                        "Install the helper there or fix the path in ~/.aws/config.", ev)
+        return fail(f"the credential_process program '{prog}' is not on PATH",
+                    "Use the helper's absolute path in credential_process.", ev)
+    ev["program"] = str(cp.program)
+    if cp.program.is_dir():
+        return fail(f"the credential_process program {cp.program} is a directory", None, ev)
+    if not os.access(cp.program, os.X_OK):
+        return fail(f"the credential_process program {cp.program} is not executable",
+                    f"chmod +x {cp.program}", ev)
+    if not os.path.isabs(prog):
+        return warn(f"credential_process names '{prog}' relative to PATH/cwd ({cp.program}); "
+                    "Claude Code may run with another PATH or working directory",
+                    f"Use the absolute path {cp.program}.", ev)
+    return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", ev)
+
+
+def _expired(value: str | None) -> bool | None:
+    if not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts <= datetime.now(UTC)
+
+
+@check(
+    "CONFIG-SHADOWED-CREDS",
+    title="Nothing earlier in the SDK credential chain shadows the helper",
+    area="config",
+    severity="high",
+    remediation="Remove the credentials that come before credential_process in the SDK chain "
+    "(unset AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN; delete the stale section in "
+    "~/.aws/credentials).",
+    docs=DOCS_CHAIN,
+    needs=("aws-config", "environment"),
+)
+def config_shadowed_creds(facts: Any) -> Outcome:
+    env: dict[str, str] = facts.claude_env
+    name: str = facts.profile_name
+    prof = facts.profile or {}
+    creds: dict[str, Any] = facts.aws_credentials
+    fails: list[str] = []
+    warns: list[str] = []
+    ev: dict[str, Any] = {"profile": name, "credentials_file": str(facts.paths.aws_credentials)}
+    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+        ev["env_keys"] = [k for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)]
+        if env.get("AWS_PROFILE"):
+            warns.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set beside AWS_PROFILE: the AWS CLI and "
+                         "Python tools use the keys (botocore's environment provider comes first) while the "
+                         "JavaScript SDK skips them when AWS_PROFILE is set")
+        else:
+            fails.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment come first in the SDK "
+                         "chain and shadow credential_process")
+    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
+        ev["web_identity_env"] = env.get("AWS_ROLE_ARN")
+        fails.append("AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN are set: the web-identity provider comes before "
+                     "credential_process")
+    for key, what in (("role_arn", "an assume-role"), ("web_identity_token_file", "a web-identity"),
+                      ("sso_session", "an SSO"), ("sso_start_url", "an SSO")):
+        if prof.get(key) and prof.get("credential_process"):
+            fails.append(f"profile '{name}' also sets {key}, making it {what} profile that wins over "
+                         "credential_process")
+            break
+    section = creds.get(name)
+    if isinstance(section, dict) and section.get("aws_access_key_id"):
+        akid = section.get("aws_access_key_id", "")
+        exp_value = section.get("x-expiration") or section.get("expiration") or section.get("aws_expiration")
+        expired = _expired(exp_value)
+        ev["credentials_section"] = {"aws_access_key_id": akid, "expiration": exp_value}
+        storage = (facts.peek("helper_profile") or {}).get("credential_storage")
+        if akid.upper() == "EXPIRED" or section.get("aws_secret_access_key", "").upper() == "EXPIRED":
+            fails.append(f"~/.aws/credentials has an EXPIRED placeholder stanza [{name}] (left by the guidance "
+                         "helper's --clear-cache): the SDK reads it before credential_process and every call "
+                         "fails with 403")
+        elif expired:
+            msg = (f"~/.aws/credentials holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
+                   "them before credential_process")
+            if storage == "session":
+                warns.append(msg + " — with session storage Claude Code's awsAuthRefresh must refresh them")
+            else:
+                fails.append(msg)
+        elif expired is None and storage != "session":
+            fails.append(f"~/.aws/credentials has static keys for [{name}]: the shared-credentials provider comes "
+                         "before credential_process, so the helper never runs")
+    if fails:
+        return fail("; ".join(fails), None, ev)
+    if warns:
+        return warn("; ".join(warns), None, ev)
+    return ok(f"nothing before credential_process in the SDK chain provides credentials for '{name}'", ev)
+
+
+@check(
+    "CONFIG-SETTINGS",
+    title="Claude Code settings select Bedrock with a coherent profile and region",
+    area="config",
+    severity="high",
+    remediation='In ~/.claude/settings.json (or managed-settings.json) set "env": {"CLAUDE_CODE_USE_BEDROCK": '
+    '"1", "AWS_PROFILE": "<profile>", "AWS_REGION": "<bedrock region>"}.',
+    docs=DOCS_SETTINGS,
+    needs=("claude-settings",),
+)
+def config_settings(facts: Any) -> Outcome | list[Outcome]:
+    from ccwb_doctor.analyzers.claude_settings import placeholders
+
+    st = facts.claude_settings
+    ev: dict[str, Any] = {"files": [f"{f.scope}: {f.path}" for f in st.files]}
+    if st.errors:
+        first = st.errors[0]
+        ev["errors"] = [str(e) for e in st.errors]
+        return error(f"settings file unusable: {first}", ev)
+    env: dict[str, str] = st.env
+    fails: list[str] = []
+    warns: list[str] = []
+    use = env.get("CLAUDE_CODE_USE_BEDROCK", "")
+    ev["CLAUDE_CODE_USE_BEDROCK"] = use or None
+    if use.strip().lower() not in ("1", "true", "yes", "on"):
+        where = "any settings file or the environment" if not st.files else "the settings env"
+        fails.append(f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}: Claude Code "
+                     "will not use Bedrock")
+    left = placeholders(st.files)
+    if left:
+        ev["placeholders"] = [f"{p}: {k} = {m}" for p, k, m in left]
+        fails.append(f"installer placeholder {left[0][2]} left in {left[0][0]} ({left[0][1]})")
+    prof_name = env.get("AWS_PROFILE")
+    ev["AWS_PROFILE"] = prof_name
+    cfg = facts.peek("aws_config")
+    if prof_name and cfg is not None and prof_name not in cfg["profiles"]:
+        fails.append(f"AWS_PROFILE={prof_name} names a profile that is not in {cfg['path']}")
+    elif not prof_name:
+        warns.append("AWS_PROFILE is not set for Claude Code: the SDK uses the 'default' profile")
+    region = env.get("AWS_REGION")
+    ev["AWS_REGION"] = region
+    if not region:
+        warns.append("AWS_REGION is not set: Claude Code may not read the region from ~/.aws/config; set it")
+    elif not _looks_like_region(region):
+        fails.append(f"AWS_REGION={region!r} is not an AWS region name")
+    if fails:
+        return fail("; ".join(fails), None, ev)
+    if warns:
+        return warn("; ".join(warns), None, ev)
+    return ok(f"Bedrock enabled with AWS_PROFILE={prof_name} and AWS_REGION={region}", ev)
+
+
+def _looks_like_region(value: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", value) is not None
