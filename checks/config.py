@@ -139,9 +139,13 @@ def config_shadowed_creds(facts: Any) -> Outcome:
     creds: dict[str, Any] = facts.aws_credentials
     fails: list[str] = []
     warns: list[str] = []
-    ev: dict[str, Any] = {"profile": name, "credentials_file": str(facts.paths.aws_credentials)}
+    fixes: list[str] = []
+    cred_file = facts.paths.aws_credentials
+    ev: dict[str, Any] = {"profile": name, "credentials_file": str(cred_file)}
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
         ev["env_keys"] = [k for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)]
+        fixes.append("unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (shell profile and the "
+                     "settings env)")
         if env.get("AWS_PROFILE"):
             warns.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set beside AWS_PROFILE: the AWS CLI and "
                          "Python tools use the keys (botocore's environment provider comes first) while the "
@@ -153,11 +157,13 @@ def config_shadowed_creds(facts: Any) -> Outcome:
         ev["web_identity_env"] = env.get("AWS_ROLE_ARN")
         fails.append("AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN are set: the web-identity provider comes before "
                      "credential_process")
+        fixes.append("unset AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN for Claude Code")
     for key, what in (("role_arn", "an assume-role"), ("web_identity_token_file", "a web-identity"),
                       ("sso_session", "an SSO"), ("sso_start_url", "an SSO")):
         if prof.get(key) and prof.get("credential_process"):
             fails.append(f"profile '{name}' also sets {key}, making it {what} profile that wins over "
                          "credential_process")
+            fixes.append(f"remove {key} from the profile '{name}' in {facts.paths.aws_config}")
             break
     section = creds.get(name)
     if isinstance(section, dict) and section.get("aws_access_key_id"):
@@ -166,24 +172,33 @@ def config_shadowed_creds(facts: Any) -> Outcome:
         expired = _expired(exp_value)
         ev["credentials_section"] = {"aws_access_key_id": akid, "expiration": exp_value}
         storage = (facts.peek("helper_profile") or {}).get("credential_storage")
+        delete = f"delete the [{name}] section from {cred_file}"
         if akid.upper() == "EXPIRED" or section.get("aws_secret_access_key", "").upper() == "EXPIRED":
-            fails.append(f"~/.aws/credentials has an EXPIRED placeholder stanza [{name}] (left by the guidance "
+            fails.append(f"{cred_file} has an EXPIRED placeholder stanza [{name}] (left by the guidance "
                          "helper's --clear-cache): the SDK reads it before credential_process and every call "
                          "fails with 403")
+            fixes.append(delete)
         elif expired:
-            msg = (f"~/.aws/credentials holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
+            msg = (f"{cred_file} holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
                    "them before credential_process")
             if storage == "session":
                 warns.append(msg + " — with session storage Claude Code's awsAuthRefresh must refresh them")
+                fixes.append("make sure settings.json has awsAuthRefresh running the helper, or run the helper "
+                             f"once: {facts.credential_process.raw or 'credential-process --profile ' + name}")
             else:
                 fails.append(msg)
-        elif expired is None and storage != "session":
-            fails.append(f"~/.aws/credentials has static keys for [{name}]: the shared-credentials provider comes "
-                         "before credential_process, so the helper never runs")
+                fixes.append(delete)
+        elif expired is None:
+            fails.append(f"{cred_file} has static keys with no expiry for [{name}]: the shared-credentials "
+                         "provider comes before credential_process, so the helper never runs")
+            fixes.append(delete + " (or move those keys to another profile name)")
+        else:
+            ev["session_cache"] = storage == "session"
+    fix = ("; ".join(fixes)[:1].upper() + "; ".join(fixes)[1:] + ".") if fixes else None
     if fails:
-        return fail("; ".join(fails), None, ev)
+        return fail("; ".join(fails), fix, ev)
     if warns:
-        return warn("; ".join(warns), None, ev)
+        return warn("; ".join(warns), fix, ev)
     return ok(f"nothing before credential_process in the SDK chain provides credentials for '{name}'", ev)
 
 

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.model import Status
+
+CONFIG = ["CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS", "CONFIG-SHADOWED-CREDS", "CONFIG-SETTINGS"]
+
+
+def statuses(s: sc.Scenario, run_checks_on) -> dict[str, Status]:  # type: ignore[no-untyped-def]
+    return {k: v[0].status for k, v in run_checks_on(s, CONFIG).items()}
+
+
+@pytest.mark.parametrize("kind", ["guidance", "reference"])
+def test_healthy_installs_pass_every_config_check(tmp_path: Path, kind: str, run_checks_on) -> None:
+    s = (sc.guidance_install if kind == "guidance" else sc.reference_install)(tmp_path / "h")
+    res = run_checks_on(s, CONFIG)
+    assert {k: v[0].status for k, v in res.items()} == dict.fromkeys(CONFIG, Status.PASS), \
+        {k: v[0].message for k, v in res.items()}
+
+
+# (break, failing check, expected status, words the message must contain)
+CASES = [
+    ("profile-missing", "CONFIG-PROFILE", Status.FAIL, "is not defined"),
+    ("no-region", "CONFIG-PROFILE", Status.FAIL, "has no region"),
+    ("no-credential-process", "CONFIG-PROFILE", Status.FAIL, "has no credential_process"),
+    ("tilde-path", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "does not expand"),
+    ("dollar-home-path", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "$HOME"),
+    ("missing-program", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "does not exist"),
+    ("not-executable", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "not executable"),
+    ("unbalanced-quotes", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "cannot be split"),
+    ("space-unquoted", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "does not exist"),
+    ("expired-stanza", "CONFIG-SHADOWED-CREDS", Status.FAIL, "EXPIRED placeholder"),
+    ("static-keys", "CONFIG-SHADOWED-CREDS", Status.FAIL, "never runs"),
+    ("env-keys", "CONFIG-SHADOWED-CREDS", Status.FAIL, "shadow credential_process"),
+    ("web-identity-env", "CONFIG-SHADOWED-CREDS", Status.FAIL, "web-identity provider"),
+    ("bedrock-off", "CONFIG-SETTINGS", Status.FAIL, "CLAUDE_CODE_USE_BEDROCK is unset"),
+    ("placeholder", "CONFIG-SETTINGS", Status.FAIL, "__CREDENTIAL_PROCESS_PATH__"),
+    ("settings-profile-unknown", "CONFIG-SETTINGS", Status.FAIL, "AWS_PROFILE=nope"),
+    ("no-aws-region", "CONFIG-SETTINGS", Status.WARN, "AWS_REGION is not set"),
+    ("settings-malformed", "CONFIG-SETTINGS", Status.ERROR, "not valid JSON"),
+    ("settings-is-directory", "CONFIG-SETTINGS", Status.ERROR, "is a directory"),
+    ("config-malformed-ini", "CONFIG-PROFILE", Status.ERROR, "not a valid INI file"),
+    ("config-not-utf8", "CONFIG-PROFILE", Status.ERROR, "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[c[0] for c in CASES])
+def test_each_break_is_named_by_the_right_check(guidance: sc.Scenario, run_checks_on, brk: str, cid: str,
+                                                status: Status, words: str) -> None:
+    sc.apply(guidance, brk)
+    res = run_checks_on(guidance, CONFIG)
+    r = res[cid][0]
+    assert r.status is status, r.message
+    assert words in r.message
+    assert "\n" not in r.message
+    if status in (Status.FAIL, Status.WARN):
+        assert r.remediation
+
+
+def test_unexpanded_path_fix_names_the_absolute_path(guidance: sc.Scenario, run_checks_on) -> None:
+    sc.apply(guidance, "tilde-path")
+    r = run_checks_on(guidance, ["CONFIG-CREDENTIAL-PROCESS"])["CONFIG-CREDENTIAL-PROCESS"][0]
+    assert str(guidance.helper_path) in r.remediation
+
+
+def _session_keys(s: sc.Scenario, expiry: str) -> None:
+    sc.write(s.aws_credentials, f"[{s.profile}]\naws_access_key_id = ASIAEXAMPLEEXAMPLE01\n"
+             f"aws_secret_access_key = {sc.FAKE_SECRET}\naws_session_token = x\nx-expiration = {expiry}\n")
+
+
+def test_session_storage_cache_valid_passes_expired_warns(guidance: sc.Scenario, run_checks_on) -> None:
+    _session_keys(guidance, "2999-01-01T00:00:00Z")
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.PASS and r.evidence["session_cache"] is True
+    _session_keys(guidance, "2001-01-01T00:00:00Z")
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.WARN and "awsAuthRefresh" in r.message
+
+
+def test_expired_keys_without_session_storage_fail(guidance: sc.Scenario, run_checks_on) -> None:
+    guidance.helper_config.write_text(guidance.helper_config.read_text().replace('"session"', '"keyring"'))
+    _session_keys(guidance, "2001-01-01T00:00:00Z")
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.FAIL and "expired" in r.message
+
+
+def test_env_keys_beside_aws_profile_warn(guidance: sc.Scenario, run_checks_on) -> None:
+    guidance.env.update(AWS_ACCESS_KEY_ID="AKIAEXAMPLEEXAMPLE01", AWS_SECRET_ACCESS_KEY=sc.FAKE_SECRET)
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.WARN and "AWS_PROFILE" in r.message
+
+
+def test_relative_program_on_path_warns(guidance: sc.Scenario, run_checks_on) -> None:
+    guidance.env["PATH"] = f"{guidance.helper_path.parent}:{guidance.env['PATH']}"
+    sc.write(guidance.aws_config, "[profile ClaudeCode]\ncredential_process = credential-process --profile "
+             "ClaudeCode\nregion = us-east-1\n")
+    r = run_checks_on(guidance, ["CONFIG-CREDENTIAL-PROCESS"])["CONFIG-CREDENTIAL-PROCESS"][0]
+    assert r.status is Status.WARN and str(guidance.helper_path) in r.remediation
+
+
+def test_sso_profile_is_named_not_failed(guidance: sc.Scenario, run_checks_on) -> None:
+    sc.write(guidance.aws_config, "[profile ClaudeCode]\nsso_session = s\nsso_account_id = 1\nregion = us-east-1\n")
+    r = run_checks_on(guidance, ["CONFIG-PROFILE"])["CONFIG-PROFILE"][0]
+    assert r.status is Status.WARN and "Identity Center" in r.message
+
+
+def test_a_broken_settings_file_errors_only_its_check(guidance: sc.Scenario, run_checks_on) -> None:
+    sc.apply(guidance, "config-malformed-ini")
+    res = run_checks_on(guidance, CONFIG)
+    assert res["CONFIG-PROFILE"][0].status is Status.ERROR
+    assert res["CONFIG-SETTINGS"][0].status is not Status.ERROR  # settings are still readable

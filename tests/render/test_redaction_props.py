@@ -1,0 +1,100 @@
+"""Secrets planted anywhere in evidence (and messages) never reach any of the five formats."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccwb_doctor.analyzers.redact import scrub_text
+from ccwb_doctor.app import render_report
+from ccwb_doctor.model import CheckMeta, Result, Severity, fail
+from ccwb_doctor.report import Report
+
+FORMATS = ("text", "json", "markdown", "junit", "sarif")
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+URLSAFE = B64[:-2] + "-_"
+
+
+def _rand(r: random.Random, alphabet: str, n: int) -> str:
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
+def make_secret(kind: str, r: random.Random) -> str:
+    """Secrets in their real formats, with real randomness (secrets are random by nature)."""
+    if kind == "jwt":
+        head = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": _rand(r, URLSAFE, 8)}).encode())
+        body = base64.urlsafe_b64encode(json.dumps({"sub": _rand(r, URLSAFE, 12), "exp": 2}).encode())
+        return f"{head.decode().rstrip('=')}.{body.decode().rstrip('=')}.{_rand(r, URLSAFE, 86)}"
+    if kind == "aws_secret":
+        return _rand(r, B64, 40)
+    if kind == "session_token":
+        return "IQoJb3JpZ2luX2VjE" + _rand(r, B64, 300)
+    if kind == "refresh_token":
+        return _rand(r, URLSAFE, 43)
+    if kind == "client_secret":
+        return "GOCSPX-" + _rand(r, URLSAFE, 28)
+    raise AssertionError(kind)
+
+
+KINDS = ["jwt", "aws_secret", "session_token", "refresh_token", "client_secret"]
+KEYS = ["SecretAccessKey", "SessionToken", "refresh_token", "client_secret", "id_token", "note", "value", "x"]
+
+
+@st.composite
+def planted(draw: st.DrawFn) -> tuple[dict, str, list[str]]:
+    r = draw(st.randoms(use_true_random=True))
+    secrets = [make_secret(k, r) for k in draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))]
+    evidence: dict = {}
+    message = "check failed"
+    for s in secrets:
+        where = draw(st.sampled_from(["value", "nested", "list", "text", "message", "key"]))
+        key = draw(st.sampled_from(KEYS))
+        if where == "value":
+            evidence[key] = s
+        elif where == "nested":
+            evidence.setdefault("deep", {}).setdefault("deeper", {})[key] = s
+        elif where == "list":
+            evidence.setdefault("items", []).append({"k": [s]})
+        elif where == "text":
+            evidence[f"{key}_text"] = f"stderr: aws_secret_access_key={s} and token {s}."
+        elif where == "message":
+            message += f" (got {s})"
+        else:
+            evidence[s] = "planted as a key"
+    return evidence, message, secrets
+
+
+@settings(max_examples=60, deadline=None)
+@given(planted())
+def test_no_planted_secret_survives_any_format(case: tuple[dict, str, list[str]]) -> None:
+    evidence, message, secrets = case
+    meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
+    report = Report([Result.from_outcome(meta, fail(message, "fix it", evidence), 1.0)], catalog=[meta])
+    for fmt in FORMATS:
+        out = render_report(report, fmt, color=False)
+        for s in secrets:
+            assert s not in out, (fmt, s)
+            assert s[:24] not in out, (fmt, s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=True), st.sampled_from(KINDS))
+def test_known_secrets_masked_even_without_a_recognisable_shape(r: random.Random, kind: str) -> None:
+    opaque = _rand(r, "abcdefghij", 30)  # low-entropy, no shape: only the known-secret list can catch it
+    meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
+    report = Report([Result.from_outcome(meta, fail(f"value {opaque}", None, {"v": opaque}), 1.0)], catalog=[meta])
+    for fmt in FORMATS:
+        assert opaque not in render_report(report, fmt, secrets=[opaque], color=False)
+
+
+def test_useful_identifiers_are_kept() -> None:
+    keep = ["arn:aws:iam::123456789012:role/BedrockOktaFederatedRole", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "9e99a48a9960b14926bb7f3b02e22da2b0ab7280", "0oabc123def456ghi789", "AKIAIOSFODNN7EXAMPLE",
+            "/tmp/pytest-of-root/pytest-3/test_credential_process0/home/.aws/config",
+            "https://dev-12345678.okta.com/oauth2/default/.well-known/openid-configuration"]
+    for text in keep:
+        assert scrub_text(text) == text
