@@ -24,11 +24,31 @@ _SENSITIVE_KEY = re.compile(
 )
 # keys that contain a sensitive word but hold no secret (metadata about tokens)
 _SAFE_KEYS = {
-    "token_source", "token_endpoint", "token_cache_files", "token_present", "token_exp", "token_type",
-    "id_token_exp", "token_lifetime", "tokens", "credential_process", "credential_storage",
-    "credential_source", "aws_credentials", "awscredentialexport", "secret_present", "has_session_token",
-    "expiration", "credentials_path", "token_file", "token_path", "token_alg", "token_kid",
-    "revocation_endpoint", "device_authorization_endpoint", "token_endpoint_auth_methods_supported",
+    "token_source",
+    "token_endpoint",
+    "token_cache_files",
+    "token_present",
+    "token_exp",
+    "token_type",
+    "id_token_exp",
+    "token_lifetime",
+    "tokens",
+    "credential_process",
+    "credential_storage",
+    "credential_source",
+    "aws_credentials",
+    "awscredentialexport",
+    "secret_present",
+    "has_session_token",
+    "expiration",
+    "credentials_path",
+    "token_file",
+    "token_path",
+    "token_alg",
+    "token_kid",
+    "revocation_endpoint",
+    "device_authorization_endpoint",
+    "token_endpoint_auth_methods_supported",
 }
 
 _PATTERNS = [
@@ -45,6 +65,7 @@ _PATTERNS = [
     # aws_secret_access_key = value (INI/env text)
     re.compile(r"(?i)(?<=secret_access_key)\s*[=:]\s*[A-Za-z0-9/+=]{16,}"),
 ]
+_WORDLIKE = re.compile(r"[a-z]+\d*|(?:[A-Z][a-z]+)+\d*|[A-Z]+\d*|[A-Z]+s|\d+[a-z]*|v\d+|[a-z]+[A-Z][a-z]+\d*")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
 
 
@@ -54,20 +75,21 @@ def _entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+def _wordlike(segment: str) -> bool:
+    words = [w for w in re.split(r"[-_+=~]", segment) if w]
+    return all(_WORDLIKE.fullmatch(w) for w in words)
+
+
 def _looks_random(s: str) -> bool:
     """A long token with mixed classes and high entropy: a key, not a word, path or id we need."""
     core = s.strip("=.-_~")
     if len(core) < 20:
         return False
-    segs = re.split(r"[/.]", core)
-    if max(len(x) for x in segs) < 16:  # paths and dotted names: short segments
+    # paths, dotted names and identifiers are made of words: keep them
+    if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
         return False
     classes = sum(bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
     if classes < 3:
-        return False
-    # long identifiers made of words (hyphen/underscore separated) are not secrets
-    words = re.split(r"[-_]", core)
-    if len(words) > 1 and max(len(w) for w in words) < 16:
         return False
     return _entropy(core) >= 3.7
 
@@ -83,7 +105,9 @@ def scrub_text(text: str, known: Iterable[str] = ()) -> str:
 
 def is_sensitive_key(key: str) -> bool:
     k = key.lower()
-    if k in _SAFE_KEYS or k.endswith(("_present", "_exp", "_expires_at", "_url", "_uri", "_endpoint", "_path")):
+    if k in _SAFE_KEYS or k.endswith(
+        ("_present", "_exp", "_expires_at", "_url", "_uri", "_endpoint", "_path")
+    ):
         return False
     return bool(_SENSITIVE_KEY.search(k))
 
