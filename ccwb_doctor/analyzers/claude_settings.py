@@ -57,7 +57,9 @@ def _env_str(v: Any) -> str:
     return str(v)
 
 
-def merge(files: Sequence[SettingsFile], process_env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def merge(
+    files: Sequence[SettingsFile], process_env: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Merged top-level settings and the environment Claude Code runs with.
 
     Later files win (pass user files first, managed last: managed settings take precedence).

@@ -14,12 +14,33 @@ from typing import Any
 DEFAULT_PROFILE = "ClaudeCode"
 
 _STR_KEYS = (
-    "provider_domain", "client_id", "aws_region", "provider_type", "credential_storage",
-    "federated_role_arn", "federation_type", "cross_region_profile", "identity_pool_id", "role_arn",
-    "oidc_issuer_url", "oidc_authorization_endpoint", "oidc_token_endpoint", "oidc_jwks_uri",
-    "oidc_thumbprint", "okta_auth_server_id", "okta_auth_server", "cognito_user_pool_id", "selected_model",
-    "client_secret", "azure_auth_mode", "auth_type", "quota_api_endpoint", "quota_fail_mode",
-    "otel_collector_endpoint", "monitoring_mode", "name",
+    "provider_domain",
+    "client_id",
+    "aws_region",
+    "provider_type",
+    "credential_storage",
+    "federated_role_arn",
+    "federation_type",
+    "cross_region_profile",
+    "identity_pool_id",
+    "role_arn",
+    "oidc_issuer_url",
+    "oidc_authorization_endpoint",
+    "oidc_token_endpoint",
+    "oidc_jwks_uri",
+    "oidc_thumbprint",
+    "okta_auth_server_id",
+    "okta_auth_server",
+    "cognito_user_pool_id",
+    "selected_model",
+    "client_secret",
+    "azure_auth_mode",
+    "auth_type",
+    "quota_api_endpoint",
+    "quota_fail_mode",
+    "otel_collector_endpoint",
+    "monitoring_mode",
+    "name",
 )
 _INT_KEYS = ("max_session_duration", "redirect_port", "quota_check_interval", "quota_check_timeout")
 _BOOL_KEYS = ("sso_enabled", "monitoring_enabled", "project_attribution_enabled")
@@ -56,7 +77,9 @@ def parse_helper_config(data: bytes | str) -> HelperConfig:
     try:
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise HelperConfigError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise HelperConfigError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except RecursionError:
         raise HelperConfigError("not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict):
@@ -71,7 +94,7 @@ def parse_helper_config(data: bytes | str) -> HelperConfig:
         name = doc.get("name") if isinstance(doc.get("name"), str) and doc.get("name") else DEFAULT_PROFILE
         raw, shape = {name: doc}, "legacy"
     else:
-        raise HelperConfigError("no profiles found (expected {\"profiles\": {...}} or profile objects)")
+        raise HelperConfigError('no profiles found (expected {"profiles": {...}} or profile objects)')
     cfg = HelperConfig(shape=shape)
     for name, prof in raw.items():
         if not isinstance(prof, dict):
@@ -84,7 +107,9 @@ def normalise_profile(name: str, prof: dict[str, Any]) -> dict[str, Any]:
     p = dict(prof)
     for key in _STR_KEYS:
         if key in p and p[key] is not None and not isinstance(p[key], str):
-            raise HelperConfigError(f"profile {name!r}: {key} must be a string, found {type(p[key]).__name__}")
+            raise HelperConfigError(
+                f"profile {name!r}: {key} must be a string, found {type(p[key]).__name__}"
+            )
     for key in _INT_KEYS:
         v = p.get(key)
         if v is None:
