@@ -1,0 +1,85 @@
+"""Read the AWS guidance's config.json profile format (standard library only: hot path).
+
+Shapes: {"profiles": {...}} ("profiles"), {"<Name>": {...}} ("flat"), or one bare profile object
+("legacy", optional "name" key). Aliases and defaults follow the guidance's Go reader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from .errors import HelperError
+
+DEFAULT_PROFILE = "ClaudeCode"
+_PROFILE_KEYS = {"provider_domain", "okta_domain", "client_id", "okta_client_id", "federated_role_arn"}
+_ALIASES = {
+    "okta_domain": "provider_domain",
+    "okta_client_id": "client_id",
+    "okta_auth_server": "okta_auth_server_id",
+}
+
+
+def candidate_paths(env: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
+    """CCWB_CONFIG if set, else beside the executable, then ~/claude-code-with-bedrock/config.json."""
+    env = os.environ if env is None else env
+    if env.get("CCWB_CONFIG"):
+        return [env["CCWB_CONFIG"]]
+    exe_dir = os.path.dirname(os.path.realpath(sys.argv[0])) if sys.argv and sys.argv[0] else ""
+    home = env.get("HOME") or os.path.expanduser("~")
+    paths = [os.path.join(exe_dir, "config.json")] if exe_dir else []
+    paths.append(os.path.join(home, "claude-code-with-bedrock", "config.json"))
+    return paths
+
+
+def split_profiles(data: Any) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Return (shape, raw profiles by name)."""
+    if not isinstance(data, dict):
+        raise HelperError("config.json must contain a JSON object")
+    if isinstance(data.get("profiles"), dict):
+        profiles = {k: v for k, v in data["profiles"].items() if isinstance(v, dict)}
+        return "profiles", profiles
+    if _PROFILE_KEYS & set(data):
+        return "legacy", {str(data.get("name") or DEFAULT_PROFILE): data}
+    return "flat", {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """Resolve legacy aliases and apply the guidance's defaults."""
+    cfg: dict[str, Any] = {}
+    for key, value in raw.items():
+        cfg.setdefault(_ALIASES.get(key, key), value)
+    if "identity_pool_name" in cfg and not cfg.get("federated_role_arn"):
+        cfg.setdefault("identity_pool_id", cfg["identity_pool_name"])
+    cfg.setdefault("aws_region", "us-east-1")
+    cfg.setdefault("provider_type", "auto")
+    cfg.setdefault("credential_storage", "session")
+    cfg.setdefault("federation_type", "direct" if cfg.get("federated_role_arn") else "cognito")
+    cfg.setdefault("max_session_duration", 43200 if cfg["federation_type"] == "direct" else 28800)
+    return cfg
+
+
+def load(
+    profile: str | None, env: dict[str, str] | os._Environ[str] | None = None
+) -> tuple[str, str, str, dict[str, Any]]:
+    """Find config.json and return (path, shape, profile name, normalised profile)."""
+    env = os.environ if env is None else env
+    tried = candidate_paths(env)
+    path = next((p for p in tried if os.path.isfile(p)), None)
+    if path is None:
+        raise HelperError(f"no config.json found (looked in {', '.join(tried)})", 2)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise HelperError(f"cannot read {path}: {exc.__class__.__name__}: {exc}", 2) from None
+    shape, profiles = split_profiles(data)
+    name = profile or env.get("CCWB_PROFILE") or ""
+    if not name:
+        name = next(iter(profiles)) if len(profiles) == 1 else DEFAULT_PROFILE
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise HelperError(f"profile {name!r} not found in {path} (profiles: {known})", 2)
+    return path, shape, name, normalise(profiles[name])
