@@ -1,0 +1,143 @@
+"""`ccwb-doctor net [--endpoint NAME=URL]...`: staged probes only, one result per endpoint.
+
+NAME idp/sts/bedrock/collector picks that endpoint's expectations, any other name generic ones. Without
+--endpoint the endpoints come from the configuration (--home/--profile). Text mode on a terminal shows a
+live progress table on stderr while the probes run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+from ccwb_doctor.model import CheckMeta, Result, Severity
+
+KIND_CHECK = {"idp": "NET-IDP", "sts": "NET-STS", "bedrock": "NET-BEDROCK", "collector": "NET-COLLECTOR"}
+GENERIC_META = CheckMeta(
+    "NET-ENDPOINT",
+    "Ad-hoc endpoint is reachable",
+    "network",
+    Severity.MEDIUM,
+    "Check the URL and the network path (DNS, firewall, proxy, certificate).",
+    "",
+    (),
+)
+
+
+def parse_endpoints(values: list[str] | None) -> dict[str, str]:
+    from ccwb_doctor.cli import UsageError
+
+    out: dict[str, str] = {}
+    for raw in values or []:
+        name, sep, url = raw.partition("=")
+        name, url = name.strip(), url.strip()
+        if not sep or not name or not url:
+            raise UsageError(f"--endpoint expects NAME=URL, got {raw!r}")
+        if name in out:
+            raise UsageError(f"--endpoint {name} given twice")
+        out[name] = url
+    return out
+
+
+def meta_for(result: Any) -> CheckMeta:
+    from ccwb_doctor.registry import REGISTRY
+
+    name = result.endpoint.name
+    kind = result.endpoint.kind if result.endpoint.kind in KIND_CHECK else name.split(":", 1)[0]
+    check_id = KIND_CHECK.get(kind)
+    if check_id is None:
+        return GENERIC_META
+    try:
+        return REGISTRY.discover().get(check_id).meta
+    except KeyError:
+        return GENERIC_META
+
+
+class Progress:
+    """A rich live table of endpoint × stage, refreshed as stages complete (stderr, terminals only)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.rows: dict[str, dict[str, str]] = {}
+        self.lock = threading.Lock()
+        self.live: Any = None
+
+    def table(self) -> Any:
+        from rich.table import Table
+
+        t = Table(title="ccwb-doctor net", expand=False)
+        for col in ("endpoint", "proxy", "dns", "tcp", "tls", "http"):
+            t.add_column(col)
+        with self.lock:
+            for name, row in self.rows.items():
+                t.add_row(name, *(row.get(c, "…") for c in ("proxy", "dns", "tcp", "tls", "http")))
+        return t
+
+    def __call__(self, result: Any, stage: Any) -> None:
+        colour = {"ok": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
+        with self.lock:
+            row = self.rows.setdefault(result.endpoint.name, {})
+            if stage is None:
+                row[result.current] = "[red]deadline[/]"
+            else:
+                row[stage.stage] = f"[{colour.get(stage.status, 'white')}]{stage.status} {stage.ms:.0f}ms[/]"
+        if self.live is not None:
+            self.live.update(self.table())
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+
+    from ccwb_doctor.app import emit, options_from_args
+    from ccwb_doctor.cli import UsageError
+    from ccwb_doctor.facts import Facts
+    from ccwb_doctor.report import Report
+
+    options = options_from_args(args)
+    options.endpoints = parse_endpoints(getattr(args, "endpoint", None))
+    if options.offline:
+        raise UsageError("net probes the network: it cannot run with --offline")
+    # No runner timeout applies here: the probes get the whole --timeout (capped at 10 s).
+    options.extra["net_timeout"] = max(0.1, min(float(options.timeout), 10.0))
+    fmt = getattr(args, "format", "text") or "text"
+    progress: Progress | None = None
+    if fmt == "text" and sys.stderr.isatty():
+        progress = Progress()
+        options.extra["net_listener"] = progress
+    facts = Facts(options)
+    try:
+        eps = facts.endpoints
+    except Exception as exc:  # noqa: BLE001
+        raise UsageError(f"cannot derive endpoints: {exc}") from None
+    if not eps.items:
+        reasons = "; ".join(f"{k}: {v}" for k, v in eps.errors.items())
+        raise UsageError(
+            "no endpoints to probe: give --endpoint NAME=URL or a configuration"
+            + (f" ({reasons})" if reasons else "")
+        )
+    t0 = time.monotonic()
+    if progress is not None:
+        from rich.live import Live
+
+        with Live(progress.table(), console=progress.console, refresh_per_second=8, transient=True) as live:
+            progress.live = live
+            net = facts.net_results
+            progress.live = None
+    else:
+        net = facts.net_results
+    from ccwb_doctor.checks.network import outcome_for
+
+    results = []
+    for r in net.results:
+        results.append(Result.from_outcome(meta_for(r), outcome_for(r), r.ms))
+    metas = list({id(m): m for m in (meta_for(r) for r in net.results)}.values())
+    report = Report(results, catalog=metas, facts=facts)
+    output = getattr(args, "output", None)
+    emit(report, fmt, output, verbose=getattr(args, "verbose", False))
+    if progress is not None:
+        progress.console.print(f"[dim]{len(results)} endpoint(s) probed in {time.monotonic() - t0:.2f} s[/]")
+    return report.exit_code
