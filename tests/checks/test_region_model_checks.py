@@ -398,11 +398,13 @@ def _summary(pid: str, kind: str, arn: str, regions: list[str], base: str) -> di
 
 @pytest.mark.timeout(60)
 def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
-    from moto.server import ThreadedMotoServer
+    import contextlib
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
+    import boto3
+    from ccwb_doctor.fixtures.aws_emulator import moto_server
+
+    servers = contextlib.ExitStack()
+    moto_url = servers.enter_context(moto_server())
     base = "anthropic.claude-sonnet-4-5-20250929-v1:0"
     app_arn = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/teamB2"
     stand_in = _BedrockStandIn(
@@ -420,7 +422,6 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
         }
     )
     try:
-        host, port = moto.get_host_and_port()
         empty = write(tmp_path / "aws-config-empty", "")
         for k, v in {
             "AWS_ACCESS_KEY_ID": "testing",
@@ -428,7 +429,7 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_CONFIG_FILE": str(empty),
             "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-            "AWS_ENDPOINT_URL_IAM": f"http://{host}:{port}",
+            "AWS_ENDPOINT_URL_IAM": moto_url,
             "AWS_ENDPOINT_URL_BEDROCK": stand_in.url,
         }.items():
             monkeypatch.setenv(k, v)
@@ -497,7 +498,7 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
         assert packaged[0].status is Status.FAIL and "us-west-2" in packaged[0].message
     finally:
         stand_in.close()
-        moto.stop()
+        servers.close()
 
 
 def test_bad_scp_file_is_an_error(home: Scenario, tmp_path: Path) -> None:

@@ -421,15 +421,11 @@ def test_broken_template_is_an_error(home: sc.Scenario, idp: FixtureIdP) -> None
 
 @pytest.fixture
 def moto_iam(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from ccwb_doctor.fixtures.aws_emulator import moto_server
 
     monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server._server.server_port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def test_live_reads_role_and_provider_from_iam(home: sc.Scenario, idp: FixtureIdP, moto_iam: str) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ccwb_doctor.fixtures.aws_emulator import moto_server
 from ccwb_doctor.fixtures.idp import FixtureIdP
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helper_harness import PY, CountingProxy, Helper, base_env  # noqa: E402
@@ -16,11 +16,8 @@ from helper_harness import PY, CountingProxy, Helper, base_env  # noqa: E402
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
