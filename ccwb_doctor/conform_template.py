@@ -1,0 +1,518 @@
+"""Static findings over loaded conform inputs: roles, parameters, trust conditions, listeners, regions.
+
+Each ``find_*`` function returns a list of :class:`ccwb_doctor.model.Outcome` whose evidence carries
+``{"location": {"path", "line"}, "subject": ...}`` so JUnit/SARIF point at the file and line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccwb_doctor.conform_engine import ConformInputs, Scope
+from ccwb_doctor.model import Outcome, error, fail, ok, skip, warn
+
+INVOKE = "bedrock:InvokeModel"
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+AUTH_ACTIONS = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
+_REGION_WILDCARD = re.compile(r"^arn:[^:]*:bedrock:([^:]*):")
+_OIDC_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
+
+
+def ev(path: str, line: int | None, subject: str, **more: Any) -> dict[str, Any]:
+    return {"location": {"path": path, "line": line}, "subject": subject, **more}
+
+
+@dataclass
+class PolicyRef:
+    name: str
+    path: str
+    line: int | None
+    document: dict[str, Any]
+    policy: Any = None  # analyzers.iam.Policy
+    statement_lines: list[int | None] = field(default_factory=list)
+
+
+@dataclass
+class RoleCtx:
+    """A federated role to judge: its trust policy, provider, identity policies and where it lives."""
+
+    subject: str
+    path: str
+    line: int | None
+    trust: dict[str, Any]
+    trust_policy: Any  # analyzers.iam.Policy or None
+    trust_error: str | None
+    role_arn: str | None
+    max_session_duration: int | None
+    provider_url: str | None
+    provider_arn: str | None
+    client_ids: list[str]
+    policies: list[PolicyRef]
+    partition: str = "aws"
+    unset: list[str] = field(default_factory=list)  # template parameters left unset
+
+
+def _statements(doc: Any) -> list[dict[str, Any]]:
+    s = doc.get("Statement") if isinstance(doc, dict) else None
+    s = [s] if isinstance(s, dict) else s if isinstance(s, list) else []
+    return [x for x in s if isinstance(x, dict)]
+
+
+def _as_list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def _doc(value: Any) -> dict[str, Any]:
+    """Adapter: a policy document given as a JSON string (Fn::Sub bodies) becomes a dict."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _parse(doc: dict[str, Any], name: str) -> tuple[Any, str | None]:
+    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+
+    try:
+        return parse_policy(doc, name=name), None
+    except PolicyError as exc:
+        return None, str(exc)
+
+
+def _statement_lines(tpl: Any, line: int | None, count: int) -> list[int | None]:
+    for res in tpl.resources.values():
+        if res.line == line and res.type in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            return [res.line_of("PolicyDocument", "Statement", i) for i in range(count)]
+    return [line] * count
+
+
+def federated_oidc(st: dict[str, Any]) -> list[str]:
+    from ccwb_doctor.analyzers.webid import federated_principals
+
+    return [f for f in federated_principals(st) if _OIDC_ARN.match(f) or f == "accounts.google.com"]
+
+
+def roles_of(inputs: ConformInputs) -> tuple[list[RoleCtx], list[Outcome]]:
+    """Federated roles from templates and standalone trust policies; problems as CONFORM-PARSE outcomes."""
+    from ccwb_doctor.analyzers.cfn import TemplateError
+
+    roles: list[RoleCtx] = []
+    problems: list[Outcome] = []
+    standalone = [
+        PolicyRef(p.path.rsplit("/", 1)[-1], p.path, 1, p.document, p.policy)
+        for p in inputs.policies
+        if p.kind == "permission"
+    ]
+    for ti in inputs.templates:
+        tpl = ti.template
+        try:
+            providers = tpl.oidc_providers()
+            for r in tpl.roles():
+                trust = _doc(r.trust)
+                if not any(federated_oidc(st) for st in _statements(trust)):
+                    continue
+                res = tpl.resources[r.logical_id]
+                pol, perr = _parse(trust, f"{r.logical_id} trust")
+                refs = []
+                for pd in tpl.policies_for_role(r.logical_id):
+                    pdoc = _doc(pd.document)
+                    ppol, pperr = _parse(pdoc, pd.name)
+                    if pperr:
+                        problems.append(error(f"{pd.name}: {pperr}", ev(ti.path, pd.line, pd.name)))
+                        continue
+                    lines = _statement_lines(tpl, pd.line, len(_statements(pdoc)))
+                    refs.append(PolicyRef(pd.name, ti.path, pd.line, pdoc, ppol, lines))
+                feds = [f for st in _statements(trust) for f in federated_oidc(st)]
+                prov = next((p for p in providers if p.arn in feds), None)
+                url = (
+                    prov.url
+                    if prov
+                    else (f"https://{feds[0].split('oidc-provider/', 1)[-1]}" if feds else None)
+                )
+                roles.append(
+                    RoleCtx(
+                        subject=f"{ti.path}:{r.logical_id}",
+                        path=ti.path,
+                        line=res.line_of("AssumeRolePolicyDocument"),
+                        trust=trust,
+                        trust_policy=pol,
+                        trust_error=perr,
+                        role_arn=r.arn,
+                        max_session_duration=r.max_session_duration,
+                        provider_url=url,
+                        provider_arn=prov.arn if prov else (feds[0] if feds else None),
+                        client_ids=list(prov.client_ids) if prov else [],
+                        policies=refs,
+                        partition=tpl.partition,
+                        unset=list(tpl.missing_params),
+                    )
+                )
+        except TemplateError as exc:
+            problems.append(error(str(exc), ev(ti.path, None, ti.path)))
+    for p in inputs.policies:
+        if p.kind != "trust":
+            continue
+        feds = [f for st in _statements(p.document) for f in federated_oidc(st)]
+        if not feds:
+            continue
+        roles.append(
+            RoleCtx(
+                subject=p.path,
+                path=p.path,
+                line=1,
+                trust=p.document,
+                trust_policy=p.policy,
+                trust_error=None,
+                role_arn=p.role_arn,
+                max_session_duration=p.max_session_duration,
+                provider_url=f"https://{feds[0].split('oidc-provider/', 1)[-1]}",
+                provider_arn=feds[0],
+                client_ids=[],
+                policies=standalone,
+            )
+        )
+    return roles, problems
+
+
+def policy_sets_of(inputs: ConformInputs, roles: list[RoleCtx]) -> list[RoleCtx]:
+    """Standalone permission policies with no standalone trust policy: judged together as one identity."""
+    perms = [p for p in inputs.policies if p.kind == "permission"]
+    if not perms or any(r.path == p.path for r in roles for p in inputs.policies if p.kind == "trust"):
+        return []
+    refs = [PolicyRef(p.path.rsplit("/", 1)[-1], p.path, 1, p.document, p.policy) for p in perms]
+    subject = "policies " + ", ".join(r.name for r in refs)
+    return [RoleCtx(subject, perms[0].path, 1, {}, None, None, None, None, None, None, [], refs)]
+
+
+# ---- CONFORM-PARSE / CONFORM-PARAMS ---------------------------------------------------------------
+
+
+def find_parse(inputs: ConformInputs) -> list[Outcome]:
+    out = [
+        error(f"{p.path}{f':{p.line}' if p.line else ''}: {p.reason}", ev(p.path, p.line, p.path))
+        for p in inputs.problems
+        if p.kind in ("parse", "unknown")
+    ]
+    loaded = [t.path for t in inputs.templates] + [p.path for p in inputs.policies]
+    loaded += [c.path for c in inputs.helper_configs] + [s.path for s in inputs.settings]
+    loaded += [c.path for c in inputs.claims]
+    out += [ok("parsed", ev(p, 1, p)) for p in loaded]
+    return out
+
+
+def find_params(inputs: ConformInputs) -> list[Outcome]:
+    out = [
+        error(f"parameters file {p.path}: {p.reason}", ev(p.path, None, p.path))
+        for p in inputs.problems
+        if p.kind == "params"
+    ]
+    for ti in inputs.templates:
+        tpl = ti.template
+        bad = [e for e in tpl.param_errors if "is not declared" not in e]
+        e = ev(ti.path, 1, ti.path, missing=tpl.missing_params, invalid=bad)
+        if tpl.missing_params:
+            names = ", ".join(tpl.missing_params)
+            out.append(
+                fail(
+                    f"{len(tpl.missing_params)} parameter(s) have no value and no Default: {names} "
+                    "(not guessed: checks that need them are skipped)",
+                    "Pass --param KEY=VALUE or --param-file FILE with the values the pipeline deploys with.",
+                    e,
+                )
+            )
+        elif bad:
+            out.append(fail("; ".join(bad), "Give values that satisfy AllowedPattern / AllowedValues.", e))
+        else:
+            out.append(ok(f"all {len(tpl.parameters)} parameters have values", e))
+    return out
+
+
+# ---- CONFORM-OIDC-CONDITION ----------------------------------------------------------------------
+
+
+def find_oidc_condition(roles: list[RoleCtx]) -> list[Outcome]:
+    from ccwb_doctor.analyzers.iam import action_matches
+    from ccwb_doctor.analyzers.webid import condition_keys, prefix_from_principal
+
+    out: list[Outcome] = []
+    for rc in roles:
+        loose: list[str] = []
+        no_aud: list[str] = []
+        for i, st in enumerate(_statements(rc.trust)):
+            if st.get("Effect") != "Allow":
+                continue
+            acts = [str(a) for a in _as_list(st.get("Action"))]
+            if not any(action_matches(a, WEB_IDENTITY) for a in acts):
+                continue
+            keys = [k.lower() for k in condition_keys(st)]
+            for fed in federated_oidc(st):
+                pre = prefix_from_principal(fed).lower()
+                label = f"statement #{i}{' (' + str(st['Sid']) + ')' if st.get('Sid') else ''} trusts {fed}"
+                if not any(k in (f"{pre}:aud", f"{pre}:oaud") for k in keys):
+                    (no_aud if f"{pre}:sub" in keys else loose).append(label)
+        e = ev(rc.path, rc.line, rc.subject, findings=loose + no_aud)
+        if loose:
+            out.append(
+                fail(
+                    f"OIDC principal without an aud/sub condition: {loose[0]} with no :aud or :sub condition; any "
+                    "token the provider issues to any of its client ids can assume the role",
+                    'Add "Condition": {"StringEquals": {"<provider host/path>:aud": "<client id>"}} (and a :sub '
+                    "StringLike pattern where wanted) to the trust statement.",
+                    e,
+                )
+            )
+        elif no_aud:
+            out.append(
+                warn(
+                    f"{no_aud[0]} pinning :sub but not :aud: tokens the provider issues to its other client ids "
+                    "with a matching sub can assume the role",
+                    'Add "StringEquals": {"<provider>:aud": "<client id>"} next to the :sub condition.',
+                    e,
+                )
+            )
+        else:
+            out.append(ok("every OIDC trust statement pins :aud", e))
+    return out
+
+
+# ---- CONFORM-COLLECTOR-AUTH ----------------------------------------------------------------------
+
+
+def _chain(actions: Any) -> list[dict[str, Any]]:
+    acts = [a for a in _as_list(actions) if isinstance(a, dict)]
+    return sorted(acts, key=lambda a: int(a["Order"]) if str(a.get("Order", "")).isdigit() else 50000)
+
+
+def _unauth_forward(actions: Any) -> bool:
+    authed = False
+    for a in _chain(actions):
+        t = str(a.get("Type", "")).lower()
+        if t in AUTH_ACTIONS:
+            authed = True
+        elif t == "forward":
+            return not authed
+        elif t in ("redirect", "fixed-response"):
+            return False
+    return False
+
+
+def find_collector_auth(inputs: ConformInputs) -> list[Outcome]:
+    from ccwb_doctor.analyzers.cfn import TemplateError
+
+    out: list[Outcome] = []
+    for ti in inputs.templates:
+        tpl = ti.template
+        for res in tpl.resources.values():
+            if res.type not in (
+                "AWS::ElasticLoadBalancingV2::Listener",
+                "AWS::ElasticLoadBalancingV2::ListenerRule",
+            ):
+                continue
+            try:
+                if not tpl.active(res):
+                    continue
+                props = tpl.resolve(res.properties)
+            except TemplateError as exc:
+                out.append(error(str(exc), ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
+                continue
+            is_rule = res.type.endswith("ListenerRule")
+            key = "Actions" if is_rule else "DefaultActions"
+            proto, port = props.get("Protocol", "?"), props.get("Port", "?")
+            subj = f"{ti.path}:{res.logical_id}" + ("" if is_rule else f" ({proto}:{port})")
+            e = ev(
+                ti.path,
+                res.line_of(key),
+                subj,
+                protocol=proto,
+                port=port,
+                actions=[str(a.get("Type")) for a in _chain(props.get(key))],
+            )
+            if _unauth_forward(props.get(key)):
+                if is_rule:
+                    out.append(
+                        warn(
+                            f"listener rule {res.logical_id} forwards to the collector without authenticating the "
+                            "request (only its rule conditions guard it)",
+                            "Put a jwt-validation (or authenticate-oidc) action before the forward.",
+                            e,
+                        )
+                    )
+                else:
+                    out.append(
+                        fail(
+                            f"listener {res.logical_id} ({proto}:{port}) forwards to the collector without "
+                            "authentication: anyone who reaches it can post telemetry as any user",
+                            "Make port 80 only redirect to HTTPS, and put a jwt-validation action (Issuer, "
+                            "JwksEndpoint, aud) before the forward on the HTTPS listener.",
+                            e,
+                        )
+                    )
+            else:
+                out.append(ok("no unauthenticated forward: " + " -> ".join(e["actions"]), e))
+    return out
+
+
+# ---- Bedrock statements --------------------------------------------------------------------------
+
+
+def _invoke_statements(ref: PolicyRef) -> Iterable[tuple[int, dict[str, Any]]]:
+    from ccwb_doctor.analyzers.iam import action_matches
+
+    for i, st in enumerate(_statements(ref.document)):
+        if st.get("Effect") != "Allow":
+            continue
+        acts = [str(a) for a in _as_list(st.get("Action"))]
+        if any(action_matches(a, INVOKE) for a in acts):
+            yield i, st
+
+
+def _region_values(st: dict[str, Any]) -> list[str] | None:
+    cond = st.get("Condition")
+    if not isinstance(cond, dict):
+        return None
+    for op, block in cond.items():
+        if not isinstance(block, dict) or "not" in op.lower():
+            continue
+        for k, v in block.items():
+            if k.lower() == "aws:requestedregion":
+                return [str(x) for x in _as_list(v)]
+    return None
+
+
+def _policy_refs(roles: list[RoleCtx], inputs: ConformInputs) -> list[PolicyRef]:
+    seen: dict[tuple[str, str, int | None], PolicyRef] = {}
+    for rc in roles:
+        for ref in rc.policies:
+            seen.setdefault((ref.path, ref.name, ref.line), ref)
+    for p in inputs.policies:
+        if p.kind == "permission":
+            ref = PolicyRef(p.path.rsplit("/", 1)[-1], p.path, 1, p.document, p.policy)
+            seen.setdefault((ref.path, ref.name, ref.line), ref)
+    return list(seen.values())
+
+
+def _line(ref: PolicyRef, i: int) -> int | None:
+    return ref.statement_lines[i] if i < len(ref.statement_lines) else ref.line
+
+
+def find_bedrock_region_condition(roles: list[RoleCtx], inputs: ConformInputs) -> list[Outcome]:
+    out: list[Outcome] = []
+    for ref in _policy_refs(roles, inputs):
+        bad: list[tuple[int, str]] = []
+        for i, st in _invoke_statements(ref):
+            wild = [
+                str(r)
+                for r in _as_list(st.get("Resource"))
+                if str(r) == "*" or "*" in (_REGION_WILDCARD.match(str(r)) or [None, ""])[1]
+            ]
+            if wild and _region_values(st) is None:
+                bad.append(
+                    (
+                        i,
+                        f"statement #{i}{' (' + str(st['Sid']) + ')' if st.get('Sid') else ''} allows "
+                        f"{wild[0]} with no aws:RequestedRegion condition",
+                    )
+                )
+        subj = f"{ref.path}:{ref.name}"
+        if bad:
+            i, msg = bad[0]
+            out.append(
+                fail(
+                    f"Bedrock wildcard without a region condition: {msg}",
+                    "Add Condition StringEquals aws:RequestedRegion: [<source and destination regions>] (and a "
+                    "separate region-less statement with aws:RequestedRegion 'unspecified' for global.).",
+                    ev(ref.path, _line(ref, i), subj, findings=[m for _, m in bad]),
+                )
+            )
+        elif any(True for _ in _invoke_statements(ref)):
+            out.append(
+                ok(
+                    "every Bedrock invoke wildcard is limited by aws:RequestedRegion",
+                    ev(ref.path, ref.line, subj),
+                )
+            )
+    return out
+
+
+# ---- CONFORM-REGION-LIST -------------------------------------------------------------------------
+
+
+def scope_models(table: Any, scope: Scope | None, partition: str) -> list[Any]:
+    if scope and scope.models:
+        return [table.models[m] for m in scope.models if m in table.models]
+    return [m for m in table.models.values() if m.partition == partition]
+
+
+def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) -> list[Outcome]:
+    out: list[Outcome] = []
+    scope = inputs.scope
+    for ref in _policy_refs(roles, inputs):
+        for i, st in _invoke_statements(ref):
+            listed = _region_values(st)
+            if listed is None or any("UNRESOLVED(" in r for r in listed):
+                continue
+            regional = [r for r in listed if r != "unspecified"]
+            if not regional:
+                continue
+
+            def has(region: str, listed: list[str] = regional) -> bool:
+                return any(fnmatch.fnmatchcase(region, pat) for pat in listed)
+
+            missing: dict[str, list[str]] = {}
+            for entry in scope_models(
+                table, scope, "aws" if not any(r.startswith("us-gov") for r in regional) else "aws-us-gov"
+            ):
+                for geo, pe in entry.profiles.items():
+                    if geo == "global" or (scope and scope.geographies and geo not in scope.geographies):
+                        continue
+                    sources = [
+                        s
+                        for s in pe.sources
+                        if has(s) and (not scope or not scope.regions or s in scope.regions)
+                    ]
+                    if not sources:
+                        continue
+                    for d in pe.destinations:
+                        if not has(d):
+                            missing.setdefault(d, []).append(pe.profile_id)
+            sid = f" ({st['Sid']})" if st.get("Sid") else ""
+            subj = f"{ref.path}:{ref.name}#{i}{sid}"
+            e = ev(
+                ref.path,
+                _line(ref, i),
+                subj,
+                listed=listed,
+                missing={d: sorted(set(p))[:5] for d, p in sorted(missing.items())},
+            )
+            if missing:
+                first = sorted(missing)[0]
+                out.append(
+                    fail(
+                        f"aws:RequestedRegion list misses inference-profile destination(s) "
+                        f"{', '.join(sorted(missing))}: e.g. {missing[first][0]} routes requests to {first}; "
+                        "those requests are denied (AccessDenied) at random",
+                        f"Add {', '.join(sorted(missing))} to the region list (every destination of every profile "
+                        "served from a listed source region).",
+                        e,
+                    )
+                )
+            else:
+                out.append(
+                    ok(
+                        f"statement #{i}{sid}: every destination of the profiles served from its {len(regional)} "
+                        "regions is listed",
+                        e,
+                    )
+                )
+    return out
+
+
+def skipped(reason: str) -> Outcome:
+    return skip(reason)

@@ -1,0 +1,153 @@
+"""The reference deployment passes conform, and mutated copies fail with the right check ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import CLAIMS, ISSUER, SERVICE_ACCOUNT, by_id, conform, statuses, write_json
+
+
+def _run(root: Path, *extra: str) -> tuple[int, dict]:
+    return conform(
+        str(root / "templates"),
+        str(root / "identities.claims.json"),
+        str(root / "client"),
+        "--param-file",
+        str(root / "params.json"),
+        *extra,
+    )
+
+
+def test_reference_deployment_passes(deployment: Path) -> None:
+    rc, rep = _run(deployment)
+    bad = [(r["id"], r["message"]) for r in rep["results"] if r["status"] in ("fail", "error", "warn")]
+    assert (rc, bad) == (0, [])
+    st = statuses(rep)
+    for cid in (
+        "CONFORM-PARSE",
+        "CONFORM-PARAMS",
+        "CONFORM-OIDC-CONDITION",
+        "CONFORM-TRUST",
+        "CONFORM-SESSION-DURATION",
+        "CONFORM-COLLECTOR-AUTH",
+        "CONFORM-BEDROCK-REGION-CONDITION",
+        "CONFORM-REGION-LIST",
+        "CONFORM-MODEL-PERMISSION",
+        "CONFORM-SETTINGS",
+    ):
+        assert st[cid] == {"pass"}, cid
+    trust = {r["evidence"]["identity"]: r["message"] for r in by_id(rep, "CONFORM-TRUST")}
+    assert "denied as required (TRUST-AUDIENCE" in trust["other-app"]
+    assert len(by_id(rep, "CONFORM-MODEL-PERMISSION")) == 13  # commercial models in the table
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_aud_condition_removed(deployment: Path) -> None:
+    _replace(
+        deployment / "templates" / "auth.yaml",
+        '"StringEquals": {"${Host}:aud": "${OidcClientId}"${GroupClause}}',
+        '"StringEquals": {"aws:FederatedProvider": "${ProviderArn}"${GroupClause}}',
+    )
+    rc, rep = _run(deployment)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-OIDC-CONDITION", "fail")
+    assert "without an aud/sub condition" in f["message"]
+    assert f["evidence"]["location"]["path"].endswith("auth.yaml")
+    lines = (deployment / "templates" / "auth.yaml").read_text().splitlines()
+    assert lines[f["evidence"]["location"]["line"] - 1].strip().startswith("AssumeRolePolicyDocument")
+    # the provider's client-id list still rejects the other app's token
+    assert "fail" not in statuses(rep)["CONFORM-TRUST"]
+    assert by_id(rep, "CONFORM-TRUST", "warn")[0]["evidence"]["logic"] == "TRUST-CONDITIONS"
+
+
+def test_sub_pattern_denies_service_accounts_until_removed(deployment: Path) -> None:
+    claims = json.loads(json.dumps(CLAIMS))
+    claims["deny"].append(SERVICE_ACCOUNT)
+    write_json(deployment / "identities.claims.json", claims)
+    rc, rep = _run(deployment, "--param", "SubjectPattern=dev-*")
+    assert rc == 0
+    (r,) = [r for r in by_id(rep, "CONFORM-TRUST") if r["evidence"]["identity"] == "service-account"]
+    assert "denied as required (TRUST-CONDITIONS" in r["message"]
+    rc, rep = _run(deployment)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-TRUST", "fail")
+    assert f["evidence"]["identity"] == "service-account" and "must be denied" in f["message"]
+    assert f["evidence"]["location"]["path"].endswith("identities.claims.json")
+
+
+def test_destination_region_dropped(deployment: Path) -> None:
+    tpl = deployment / "templates" / "auth.yaml"
+    _replace(tpl, "eu-south-1,eu-south-2,", "eu-south-1,")
+    rc, rep = _run(deployment)
+    assert rc == 1
+    lists = by_id(rep, "CONFORM-REGION-LIST", "fail")
+    assert lists and all("eu-south-2" in r["message"] for r in lists)
+    assert all(r["evidence"]["location"]["line"] > 100 for r in lists)
+    denied = {
+        r["evidence"]["subject"].rsplit(" ", 1)[1] for r in by_id(rep, "CONFORM-MODEL-PERMISSION", "fail")
+    }
+    assert {"sonnet-4-6", "haiku-4-5"} <= denied
+    assert "opus-4-1" not in denied  # us only: unaffected
+
+
+def test_http_listener_forwarding(deployment: Path) -> None:
+    _replace(
+        deployment / "templates" / "monitoring.yaml",
+        "        - Type: redirect\n          RedirectConfig: {Protocol: HTTPS, Port: '443', StatusCode: HTTP_301}",
+        "        - Type: forward\n          TargetGroupArn: !Ref CollectorTargetGroup",
+    )
+    rc, rep = _run(deployment)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-COLLECTOR-AUTH", "fail")
+    assert "HttpListener (HTTP:80)" in f["evidence"]["subject"]
+    text = (deployment / "templates" / "monitoring.yaml").read_text().splitlines()
+    assert text[f["evidence"]["location"]["line"] - 1].strip().startswith("DefaultActions")
+
+
+def test_tag_session_missing_while_idp_sends_tags(deployment: Path) -> None:
+    claims = json.loads(json.dumps(CLAIMS))
+    claims["allow"][0]["claims"]["https://aws.amazon.com/tags"] = {"principal_tags": {"team": ["ai"]}}
+    write_json(deployment / "identities.claims.json", claims)
+    rc, rep = _run(deployment)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-TAGSESSION", "fail")
+    assert "sts:TagSession" in f["message"] and f["evidence"]["identity"] == "developer"
+    rc2, rep2 = _run(deployment, "--param", "EnableSessionTags=true")
+    assert rc2 == 0, [r["message"] for r in rep2["results"] if r["status"] == "fail"]
+    assert statuses(rep2)["CONFORM-TAGSESSION"] == {"pass"}
+
+
+def test_session_duration_above_the_role_cap(deployment: Path) -> None:
+    rc, rep = _run(deployment, "--param", "MaxSessionDuration=3600")
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-SESSION-DURATION", "fail")
+    assert "43200" in f["message"] and "3600" in f["message"]
+
+
+def test_settings_placeholder_fails(deployment: Path) -> None:
+    write_json(
+        deployment / "client" / "settings.json",
+        {
+            "env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "ClaudeCode", "AWS_REGION": "us-east-1"},
+            "awsAuthRefresh": "__CREDENTIAL_PROCESS_PATH__ --profile ClaudeCode",
+        },
+    )
+    rc, rep = _run(deployment)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-SETTINGS", "fail")
+    assert "__CREDENTIAL_PROCESS_PATH__" in f["message"]
+
+
+def test_issuer_param_differs_from_claims_iss(deployment: Path) -> None:
+    rc, rep = _run(deployment, "--param", f"OidcIssuerUrl={ISSUER}/")
+    assert rc == 1
+    fails = by_id(rep, "CONFORM-TRUST", "fail")
+    assert (
+        fails and fails[0]["evidence"]["logic"] == "TRUST-ISSUER" and "trailing slash" in fails[0]["message"]
+    )

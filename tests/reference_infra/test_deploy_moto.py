@@ -1,0 +1,122 @@
+"""Deploy auth.yaml to a real moto server on 127.0.0.1 (reuse-by-ARN provider path) and read it back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("moto.server")
+
+ISSUER = "https://idp.example.com/realms/dev"
+CREDS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from ccwb_doctor.fixtures.aws_emulator import moto_server
+
+    with moto_server() as url:
+        yield url
+
+
+def _iam(url: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "iam",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _deploy(url: str, stack: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **CREDS}
+    env.pop("AWS_PROFILE", None)
+    argv = [
+        sys.executable,
+        "-m",
+        "ccwb_doctor.reference_infra",
+        "deploy",
+        "--stack",
+        stack,
+        "--template",
+        "auth",
+        "--param",
+        f"OidcIssuerUrl={ISSUER}",
+        "--param",
+        "OidcClientId=ccwb-client",
+        "--endpoint-url",
+        url,
+        "--region",
+        "us-east-1",
+        "--reuse-provider",
+        *extra,
+    ]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_deploy_auth_and_read_back(moto_url: str) -> None:
+    r = _deploy(
+        moto_url,
+        "ccwb-auth",
+        "--param",
+        "EnableSessionTags=true",
+        "--param",
+        "MaxSessionDuration=14400",
+        "--models",
+        "sonnet-4-6",
+        "--source-regions",
+        "eu-west-1",
+        "--geographies",
+        "eu",
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["OidcIssuerUrl"] == ISSUER and out["ClientId"] == "ccwb-client"
+    assert out["ProviderDomain"] == "idp.example.com/realms/dev"
+    assert out["MaxSessionDuration"] == "14400"
+    cfg = json.loads(out["ConfigurationJson"])
+    assert cfg["federated_role_arn"] == out["FederatedRoleArn"]
+
+    iam = _iam(moto_url)
+    role_name = out["FederatedRoleArn"].rsplit("/", 1)[1]
+    role = iam.get_role(RoleName=role_name)["Role"]
+    assert role["MaxSessionDuration"] == 14400
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    (st,) = trust["Statement"]
+    assert st["Principal"]["Federated"] == out["OidcProviderArn"]
+    assert st["Action"] == ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]
+    assert st["Condition"]["StringEquals"] == {"idp.example.com/realms/dev:aud": "ccwb-client"}
+    provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=out["OidcProviderArn"])
+    assert "ccwb-client" in provider["ClientIDList"]
+
+    (att,) = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    assert att["PolicyArn"] == out["BedrockPolicyArn"]
+    pol = iam.get_policy(PolicyArn=att["PolicyArn"])["Policy"]
+    doc = iam.get_policy_version(PolicyArn=att["PolicyArn"], VersionId=pol["DefaultVersionId"])[
+        "PolicyVersion"
+    ]
+    doc = doc["Document"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    regional = next(s for s in doc["Statement"] if s["Sid"] == "InvokeFoundationModelsInDestinationRegions")
+    regions = regional["Condition"]["StringEquals"]["aws:RequestedRegion"]
+    assert "eu-west-1" in regions and "eu-south-2" in regions and "us-east-1" not in regions
+
+
+def test_deploy_reports_a_bad_parameter_in_one_line(moto_url: str) -> None:
+    r = _deploy(moto_url, "ccwb-bad", "--param", "Nope")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "KEY=VALUE" in r.stderr

@@ -1,0 +1,133 @@
+"""The reference templates: cfn-lint clean, and shaped as the issue asks (structure asserts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ccwb_doctor.reference_infra.deploy import TEMPLATE_NAMES, TEMPLATES_DIR, bedrock_regions, template_path
+
+from ccwb_doctor.analyzers.cfn import load_template
+
+AUTH = TEMPLATES_DIR / "auth.yaml"
+MON = TEMPLATES_DIR / "monitoring.yaml"
+ISSUER = "https://idp.example.com/realms/dev"
+BASE = {"OidcIssuerUrl": ISSUER, "OidcClientId": "ccwb-client"}
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_cfn_lint_clean(name: str) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(Path(TEMPLATES_DIR / f"{name}.yaml"), ManualArgs(regions=["us-east-1", "eu-west-1"]))
+    assert [str(m) for m in matches] == []
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_parameter_is_constrained_or_typed(name: str) -> None:
+    tpl = load_template(template_path(name), {})
+    for pname, spec in tpl.parameters.items():
+        typed = spec.get("Type") not in ("String",)
+        assert typed or "AllowedPattern" in spec or "AllowedValues" in spec, pname
+
+
+def _trust(params: dict[str, str]) -> dict:
+    tpl = load_template(AUTH, {**BASE, **params})
+    (role,) = tpl.roles()
+    trust = role.trust
+    return json.loads(trust) if isinstance(trust, str) else trust
+
+
+def test_trust_pins_aud_and_principal() -> None:
+    doc = _trust({})
+    (st,) = doc["Statement"]
+    assert st["Principal"]["Federated"].endswith(":oidc-provider/idp.example.com/realms/dev")
+    assert st["Condition"]["StringEquals"] == {"idp.example.com/realms/dev:aud": "ccwb-client"}
+    assert st["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+
+
+def test_tag_session_and_source_identity_only_when_enabled() -> None:
+    doc = _trust({"EnableSessionTags": "true", "EnableSourceIdentity": "true", "SubjectPattern": "00u*"})
+    (st,) = doc["Statement"]
+    assert st["Action"] == ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]
+    assert st["Condition"]["StringLike"] == {"idp.example.com/realms/dev:sub": "00u*"}
+
+
+def test_group_tag_condition_needs_session_tags() -> None:
+    on = _trust({"EnableSessionTags": "true", "GroupTagKey": "team", "GroupTagValue": "ai"})
+    assert on["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/team"] == "ai"
+    off = _trust({"GroupTagKey": "team", "GroupTagValue": "ai"})
+    assert "aws:RequestTag/team" not in off["Statement"][0]["Condition"]["StringEquals"]
+
+
+def test_reused_provider_is_not_created() -> None:
+    arn = "arn:aws:iam::111122223333:oidc-provider/idp.example.com/realms/dev"
+    tpl = load_template(AUTH, {**BASE, "ExistingOidcProviderArn": arn})
+    assert tpl.oidc_providers() == []
+    assert _trust({"ExistingOidcProviderArn": arn})["Statement"][0]["Principal"]["Federated"] == arn
+    assert load_template(AUTH, BASE).oidc_providers()[0].client_ids == ["ccwb-client"]
+
+
+def test_max_session_duration_parameter() -> None:
+    tpl = load_template(AUTH, {**BASE, "MaxSessionDuration": "7200"})
+    assert tpl.roles()[0].max_session_duration == 7200
+    assert tpl.parameters["MaxSessionDuration"]["MaxValue"] == 43200
+    bad = load_template(AUTH, {**BASE, "OidcIssuerUrl": "http://idp.example.com"})
+    assert any("AllowedPattern" in e for e in bad.param_errors)
+
+
+def test_bedrock_policy_is_partition_aware_and_has_the_global_leg() -> None:
+    text = AUTH.read_text()
+    assert "arn:aws:" not in text
+    tpl = load_template(AUTH, BASE, region="us-gov-west-1")
+    (pol,) = tpl.policies_for_role("FederatedRole")
+    sids = {s["Sid"]: s for s in pol.document["Statement"]}
+    glob = sids["InvokeFoundationModelsGlobalLeg"]
+    assert glob["Resource"] == "arn:aws-us-gov:bedrock:::foundation-model/anthropic.claude-*"
+    assert glob["Condition"] == {"StringEquals": {"aws:RequestedRegion": "unspecified"}}
+    regional = sids["InvokeFoundationModelsInDestinationRegions"]["Condition"]["StringEquals"]
+    assert len(regional["aws:RequestedRegion"]) == 29
+    off = load_template(AUTH, {**BASE, "AllowGlobalInference": "false"}).policies_for_role("FederatedRole")
+    assert "InvokeFoundationModelsGlobalLeg" not in {s["Sid"] for s in off[0].document["Statement"]}
+
+
+def test_region_list_generated_for_models_and_sources() -> None:
+    regions = bedrock_regions(["sonnet-4-6"], ["eu-west-1"], ["eu"])
+    assert regions[0] == "eu-west-1"
+    assert {"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3"} <= set(regions)
+    assert "us-east-1" not in regions
+    assert bedrock_regions(["sonnet-4-6"], ["us-east-1"], ["global"]) == ["us-east-1"]
+
+
+def test_outputs_map_onto_helper_config() -> None:
+    tpl = load_template(AUTH, BASE)
+    outs = tpl.outputs
+    for key in (
+        "OidcIssuerUrl",
+        "ProviderDomain",
+        "ClientId",
+        "AwsRegion",
+        "FederatedRoleArn",
+        "MaxSessionDuration",
+    ):
+        assert key in outs
+    mon = load_template(MON, {})
+    assert "CollectorEndpoint" in mon.outputs
+
+
+def _listener_actions(tpl, lid: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return tpl.resolve(tpl.resources[lid].properties["DefaultActions"])
+
+
+def test_https_listener_validates_jwt_and_http_only_redirects() -> None:
+    tpl = load_template(MON, {"OidcIssuerUrl": ISSUER, "OidcJwksUrl": ISSUER + "/certs", "OidcClientId": "c"})
+    https = _listener_actions(tpl, "HttpsListener")
+    assert [a["Type"] for a in sorted(https, key=lambda a: a["Order"])] == ["jwt-validation", "forward"]
+    assert https[0]["JwtValidationConfig"]["Issuer"] == ISSUER
+    http = _listener_actions(tpl, "HttpListener")
+    assert [a["Type"] for a in http] == ["redirect"]
+    assert http[0]["RedirectConfig"]["Protocol"] == "HTTPS"
+    types = {r.type for r in tpl.resources.values()}
+    assert {"AWS::ECS::Service", "AWS::DynamoDB::Table", "AWS::CloudWatch::Dashboard"} <= types
+    assert {"AWS::Glue::Database", "AWS::Athena::WorkGroup", "AWS::S3::Bucket"} <= types
