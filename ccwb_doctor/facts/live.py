@@ -1,0 +1,299 @@
+"""Live facts (only with ``--live``): the credential_process run, GetCallerIdentity, the OTLP delivery.
+
+- ``live_credentials``: HelperRun — the configured credential_process run once, exactly as botocore
+  runs it (the argv botocore's compat_shell_split makes, no shell, the Claude Code environment,
+  stdin closed), with a timeout; its stdout checked against the contract (analyzers.credproc).
+- ``caller_identity``: Identity — sts:GetCallerIdentity with those credentials (once).
+- ``otel_delivery``: Delivery — the otelHeadersHelper run (through a shell, as Claude Code does) and
+  one tiny OTLP/HTTP metric POSTed to the configured endpoint with the resulting headers.
+Each is None when the run is not ``--live``. Secrets they see are registered with facts.secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ccwb_doctor.facts import Facts, fact
+
+STDERR_MAX = 200
+
+
+_ERRORISH = re.compile(
+    r"error|fail|denied|invalid|expired|exception|cannot|could not|unable|refused|timed? ?out", re.IGNORECASE
+)
+
+
+def error_line(text: str) -> str:
+    """The line of a helper's stderr that says what went wrong: the first error-looking line (progress
+    messages such as "Opened your browser..." come first), else the last line."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return next((ln for ln in lines if _ERRORISH.search(ln)), lines[-1] if lines else "")
+
+
+def _scrub_line(text: str, facts: Facts) -> str:
+    from ccwb_doctor.analyzers.redact import scrub_text
+
+    return scrub_text(error_line(text)[:STDERR_MAX], list(facts.secrets))
+
+
+def run_timeout(facts: Facts) -> float:
+    """A subprocess budget that ends before the check's own timeout."""
+    return max(1.0, min(float(facts.options.timeout) - 1.0, 120.0))
+
+
+@dataclass
+class HelperRun:
+    argv: list[str]  # shown as program name + arguments
+    returncode: int | None = None
+    duration_ms: float = 0.0
+    stderr_first_line: str = ""
+    error: str | None = None  # could not run / timed out
+    contract: Any = None  # analyzers.credproc.Contract when it exited 0
+    sts_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.error is None and self.returncode == 0 and self.contract is not None and self.contract.usable
+        )
+
+    def credentials(self) -> dict[str, str]:
+        v = self.contract.values if self.contract is not None else {}
+        return {
+            "aws_access_key_id": str(v.get("AccessKeyId", "")),
+            "aws_secret_access_key": str(v.get("SecretAccessKey", "")),
+            "aws_session_token": str(v.get("SessionToken", "")),
+        }
+
+    def evidence(self) -> dict[str, Any]:
+        ev: dict[str, Any] = {
+            "argv": self.argv,
+            "exit_code": self.returncode,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+        if self.stderr_first_line:
+            ev["stderr"] = self.stderr_first_line
+        if self.sts_error:
+            ev["sts_error"] = self.sts_error
+        if self.contract is not None:
+            ev["output"] = self.contract.to_dict()
+        return ev
+
+
+@fact("live_credentials")
+def _live_credentials(facts: Facts) -> HelperRun | None:
+    from ccwb_doctor.analyzers.credproc import check_output, sts_error_code
+
+    if not facts.options.live:
+        return None
+    cp = facts.credential_process
+    if not cp.argv or cp.program is None:
+        return None
+    argv = [str(a) for a in cp.argv]
+    run = HelperRun([Path(argv[0]).name, *argv[1:]])
+    t0 = time.monotonic()
+    timeout = run_timeout(facts)
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=timeout,
+            env=dict(facts.claude_env),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        run.error = f"did not finish within {timeout:.0f} s (waiting for a browser login?)"
+        return run
+    except OSError as exc:
+        run.error = f"cannot be started: {exc.strerror or exc}"
+        return run
+    finally:
+        run.duration_ms = (time.monotonic() - t0) * 1000
+    stdout = proc.stdout.decode("utf-8", "replace")
+    stderr = proc.stderr.decode("utf-8", "replace")
+    run.returncode = proc.returncode
+    if proc.returncode == 0:
+        run.contract = check_output(stdout, time.time())
+        facts.secrets.add(*run.contract.secrets(), stdout.strip())
+    else:
+        facts.secrets.add(stdout.strip())
+    run.stderr_first_line = _scrub_line(stderr, facts)
+    run.sts_error = sts_error_code(stderr)
+    return run
+
+
+def boto_session(facts: Facts, run: HelperRun, region: str) -> Any:
+    import boto3
+
+    return boto3.session.Session(region_name=region, **run.credentials())
+
+
+def client_config(facts: Facts) -> Any:
+    from botocore.config import Config
+
+    t = run_timeout(facts)
+    return Config(
+        connect_timeout=min(10.0, t),
+        read_timeout=t,
+        retries={"max_attempts": 1},
+        ignore_configured_endpoint_urls=True,
+    )
+
+
+def verify_option(env: dict[str, str]) -> Any:
+    bundle = env.get("AWS_CA_BUNDLE")
+    return bundle if bundle and Path(bundle).is_file() else None
+
+
+def sts_region(facts: Facts) -> str:
+    hp = facts.peek("helper_profile") or {}
+    prof = facts.peek("profile") or {}
+    env = facts.claude_env
+    for v in (hp.get("aws_region"), prof.get("region"), env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION")):
+        if isinstance(v, str) and v:
+            return v
+    return "us-east-1"
+
+
+@dataclass
+class Identity:
+    arn: str | None = None
+    account: str | None = None
+    user_id: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+    endpoint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@fact("caller_identity")
+def _caller_identity(facts: Facts) -> Identity | None:
+    run: HelperRun | None = facts.live_credentials
+    if run is None or not run.ok:
+        return None
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    env = facts.claude_env
+    endpoint = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
+    out = Identity(endpoint=endpoint)
+    try:
+        sts = boto_session(facts, run, sts_region(facts)).client(
+            "sts", endpoint_url=endpoint, config=client_config(facts), verify=verify_option(env)
+        )
+        got = sts.get_caller_identity()
+        out.arn, out.account, out.user_id = got.get("Arn"), got.get("Account"), got.get("UserId")
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        out.error_code, out.error = str(err.get("Code")), str(err.get("Message"))[:300]
+    except BotoCoreError as exc:
+        out.error_code, out.error = type(exc).__name__, str(exc)[:300]
+    return out
+
+
+@dataclass
+class Delivery:
+    url: str
+    protocol: str
+    status: int | None = None
+    error: str | None = None
+    helper_error: str | None = None
+    header_names: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [])}
+
+
+def run_headers_helper(facts: Facts, command: str) -> tuple[dict[str, str], str | None]:
+    """Run otelHeadersHelper through a shell (as Claude Code does); (headers, error)."""
+    import json
+
+    timeout = min(run_timeout(facts), 30.0)
+    try:
+        proc = subprocess.run(
+            command,
+            shell=True,
+            capture_output=True,
+            timeout=timeout,  # noqa: S602
+            env=dict(facts.claude_env),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {}, f"otelHeadersHelper did not finish within {timeout:.0f} s"
+    except OSError as exc:
+        return {}, f"otelHeadersHelper cannot be started: {exc.strerror or exc}"
+    out = proc.stdout.decode("utf-8", "replace").strip()
+    facts.secrets.add(out)
+    if proc.returncode != 0:
+        return (
+            {},
+            f"otelHeadersHelper exited {proc.returncode}: {_scrub_line(proc.stderr.decode('utf-8', 'replace'), facts)}",
+        )
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        return {}, "otelHeadersHelper did not print a JSON object"
+    if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
+        return {}, "otelHeadersHelper must print a JSON object of string values"
+    for k, v in doc.items():
+        if k.lower() in ("authorization", "x-api-key", "api-key") or "token" in k.lower():
+            facts.secrets.add(v, v.split(" ", 1)[-1])
+    return {str(k).lower(): v for k, v in doc.items()}, None
+
+
+@fact("otel_delivery")
+def _otel_delivery(facts: Facts) -> Delivery | None:
+    from ccwb_doctor.analyzers.otel_env import read_otel_env
+
+    if not facts.options.live:
+        return None
+    cfg = read_otel_env(facts.claude_env)
+    if not cfg.enabled or not cfg.otlp or not cfg.metrics_url or cfg.protocol == "grpc":
+        return None
+    out = Delivery(cfg.metrics_url, cfg.protocol or "http/protobuf")
+    headers = dict(cfg.headers)
+    for v in headers.values():
+        facts.secrets.add(v)
+    settings = facts.peek("claude_settings")
+    command = (getattr(settings, "merged", None) or {}).get("otelHeadersHelper")
+    if isinstance(command, str) and command.strip():
+        got, out.helper_error = run_headers_helper(facts, command)
+        headers.update(got)
+    out.header_names = sorted(headers)
+    _post_metric(facts, out, headers)
+    return out
+
+
+def _post_metric(facts: Facts, out: Delivery, headers: dict[str, str]) -> None:
+    import httpx
+
+    from ccwb_doctor.analyzers.otlp import JSON, PROTOBUF, encode_gauge, encode_gauge_json
+
+    as_json = out.protocol == "http/json"
+    body = (encode_gauge_json if as_json else encode_gauge)("ccwb_doctor.probe", 1, time.time_ns())
+    send = {**headers, "Content-Type": JSON if as_json else PROTOBUF}
+    import ssl
+
+    verify = ssl.create_default_context()
+    for var in ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"):  # Claude Code (Node) adds NODE_EXTRA_CA_CERTS
+        bundle = facts.claude_env.get(var)
+        if bundle and Path(bundle).is_file():
+            with contextlib.suppress(ssl.SSLError, OSError):
+                verify.load_verify_locations(bundle)
+    try:
+        with httpx.Client(timeout=min(run_timeout(facts), 10.0), verify=verify, trust_env=True) as client:
+            resp = client.post(out.url, content=body, headers=send)
+        out.status = resp.status_code
+        if resp.status_code >= 300:
+            out.error = _scrub_line(resp.text, facts) or f"HTTP {resp.status_code}"
+    except httpx.HTTPError as exc:
+        out.error = _scrub_line(str(exc) or type(exc).__name__, facts)
