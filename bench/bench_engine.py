@@ -14,7 +14,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import baseline, script, wall  # noqa: E402
-
 from ccwb_doctor.fixtures import scenarios as sc  # noqa: E402
 
 
@@ -31,9 +30,15 @@ def main() -> int:
         full = wall([exe, "--home", str(s.home), "--offline", "--only", "config"], runs, env=env)
         everything = wall([exe, "--home", str(s.home), "--offline"], runs, env=env)
     print(f"python -I -c pass            median {base * 1000:7.1f} ms")
-    print(f"ccwb-doctor --version        median {version * 1000:7.1f} ms  ratio {version / base:5.1f}x (budget 8x)")
-    print(f"offline CONFIG run, healthy  median {full * 1000:7.1f} ms  ratio {full / base:5.1f}x (budget 25x)")
-    print(f"offline full catalog run     median {everything * 1000:7.1f} ms  ratio {everything / base:5.1f}x (info)")
+    print(
+        f"ccwb-doctor --version        median {version * 1000:7.1f} ms  ratio {version / base:5.1f}x (budget 8x)"
+    )
+    print(
+        f"offline CONFIG run, healthy  median {full * 1000:7.1f} ms  ratio {full / base:5.1f}x (budget 25x)"
+    )
+    print(
+        f"offline full catalog run     median {everything * 1000:7.1f} ms  ratio {everything / base:5.1f}x (info)"
+    )
     ok = version / base <= 8 and full / base <= 25
     print("within budget" if ok else "OVER BUDGET")
     return 0 if ok else 1

@@ -34,29 +34,41 @@ def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS
 
 def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None:
     g = p.add_argument_group("run options")
-    g.add_argument("--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR")
+    g.add_argument(
+        "--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR"
+    )
     g.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE, else 'default')")
     mode = g.add_mutually_exclusive_group()
     mode.add_argument("--offline", action="store_true", help="no network at all")
     mode.add_argument("--live", action="store_true", help="also run the helper and call STS/IAM/Bedrock")
     if with_token:
         g.add_argument("--token", metavar="FILE|-", help="an ID token to analyse (- reads stdin)")
-    g.add_argument("--trust-policy", metavar="FILE", help="role trust policy (bare document or get-role output)")
-    g.add_argument("--permissions-policy", metavar="FILE", action="append", help="identity policy (repeatable)")
+    g.add_argument(
+        "--trust-policy", metavar="FILE", help="role trust policy (bare document or get-role output)"
+    )
+    g.add_argument(
+        "--permissions-policy", metavar="FILE", action="append", help="identity policy (repeatable)"
+    )
     g.add_argument("--template", metavar="FILE", help="CloudFormation template of the deployment")
     g.add_argument("--param", metavar="KEY=VALUE", action="append", help="template parameter (repeatable)")
     g.add_argument("--provider-url", metavar="URL", help="IAM OIDC provider URL")
-    g.add_argument("--client-id", metavar="ID", action="append", help="provider client id / audience (repeatable)")
+    g.add_argument(
+        "--client-id", metavar="ID", action="append", help="provider client id / audience (repeatable)"
+    )
     g.add_argument("--scp", metavar="FILE", action="append", help="organisation SCP document (repeatable)")
     _output_options(p)
     g.add_argument("--only", metavar="ID,...", action="append", help="run only these check ids or areas")
     g.add_argument("--skip", metavar="ID,...", action="append", help="skip these check ids or areas")
-    g.add_argument("--timeout", metavar="SECONDS", type=float, default=30.0, help="per-check timeout (default 30)")
+    g.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=30.0, help="per-check timeout (default 30)"
+    )
     g.add_argument("-v", "--verbose", action="store_true", help="show evidence under each result (redacted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="ccwb-doctor", description="Diagnose Claude Code on Amazon Bedrock with IAM OIDC federation.")
+    p = _Parser(
+        prog="ccwb-doctor", description="Diagnose Claude Code on Amazon Bedrock with IAM OIDC federation."
+    )
     p.add_argument("--version", action="version", version=f"ccwb-doctor {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     _run_options(sub.add_parser("run", help="run the doctor (default)"))
@@ -102,8 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("ccwb_doctor.commands."):
-            print(f"ccwb-doctor: the '{exc.name.rsplit('.', 1)[1]}' command is not available in this build",
-                  file=sys.stderr)
+            print(
+                f"ccwb-doctor: the '{exc.name.rsplit('.', 1)[1]}' command is not available in this build",
+                file=sys.stderr,
+            )
             return 2
         raise
     except KeyboardInterrupt:

@@ -8,7 +8,18 @@ from enum import StrEnum
 from typing import Any
 
 # Catalog order of areas (DESIGN.md check table order). Checks sort by area, then definition order.
-AREAS: tuple[str, ...] = ("config", "token", "trust", "region", "model", "network", "binary", "live", "otel", "conform")
+AREAS: tuple[str, ...] = (
+    "config",
+    "token",
+    "trust",
+    "region",
+    "model",
+    "network",
+    "binary",
+    "live",
+    "otel",
+    "conform",
+)
 
 
 class Status(StrEnum):

@@ -25,7 +25,9 @@ def host_info() -> dict[str, str]:
 @dataclass
 class Report:
     results: list[Result]
-    catalog: list[CheckMeta] = field(default_factory=list)  # metadata of the checks that ran (for SARIF rules)
+    catalog: list[CheckMeta] = field(
+        default_factory=list
+    )  # metadata of the checks that ran (for SARIF rules)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     host: dict[str, str] = field(default_factory=host_info)
     facts: Any = field(default=None, repr=False)  # the Facts the run used (secrets to mask); not serialised

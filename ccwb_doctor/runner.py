@@ -90,7 +90,11 @@ def run_checks(
             pass
         now = time.monotonic()
         with lock:
-            expired = [i for i, t in started.items() if i not in results and i not in timed_out and now - t >= timeout]
+            expired = [
+                i
+                for i, t in started.items()
+                if i not in results and i not in timed_out and now - t >= timeout
+            ]
         for i in expired:
             timed_out.add(i)
             chk = checks[i]

@@ -39,22 +39,32 @@ def config_profile(facts: Any) -> Outcome:
     prof = facts.profile
     if prof is None:
         others = ", ".join(sorted(cfg["profiles"])) or "none"
-        return fail(f"profile '{name}' is not defined in {where} (profiles there: {others})",
-                    f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
-                    "profile.", ev)
+        return fail(
+            f"profile '{name}' is not defined in {where} (profiles there: {others})",
+            f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
+            "profile.",
+            ev,
+        )
     ev["keys"] = sorted(prof)
     if "sso_session" in prof or "sso_start_url" in prof:
-        return warn(f"profile '{name}' uses IAM Identity Center (SSO), not a credential_process helper; "
-                    "the OIDC federation checks do not apply to it", None, ev)
+        return warn(
+            f"profile '{name}' uses IAM Identity Center (SSO), not a credential_process helper; "
+            "the OIDC federation checks do not apply to it",
+            None,
+            ev,
+        )
     problems = []
     if not prof.get("credential_process"):
         problems.append("has no credential_process")
     if not prof.get("region"):
         problems.append("has no region")
     if problems:
-        return fail(f"profile '{name}' in {where} " + " and ".join(problems),
-                    f"In [{section}] set credential_process = <absolute path to the helper> --profile <name> "
-                    "and region = <the helper's AWS region>.", ev)
+        return fail(
+            f"profile '{name}' in {where} " + " and ".join(problems),
+            f"In [{section}] set credential_process = <absolute path to the helper> --profile <name> "
+            "and region = <the helper's AWS region>.",
+            ev,
+        )
     ev["region"] = prof["region"]
     return ok(f"profile '{name}' has a credential_process and region {prof['region']}", ev)
 
@@ -77,8 +87,11 @@ def config_credential_process(facts: Any) -> Outcome:
         return skip(f"profile '{facts.profile_name}' has no credential_process (see CONFIG-PROFILE)")
     ev: dict[str, Any] = {"line": cp.raw, "argv": cp.argv, "platform": cp.line.platform}
     if cp.error:
-        return fail(f"credential_process cannot be split as the SDK splits it: {cp.error}",
-                    "Balance the double quotes; quote only the path or the arguments that contain spaces.", ev)
+        return fail(
+            f"credential_process cannot be split as the SDK splits it: {cp.error}",
+            "Balance the double quotes; quote only the path or the arguments that contain spaces.",
+            ev,
+        )
     prog = cp.argv[0]
     if cp.line.unexpanded:
         home = str(facts.home)
@@ -87,25 +100,37 @@ def config_credential_process(facts: Any) -> Outcome:
         ev["suggested_argv"] = fixed
         program_bad = prog in cp.line.unexpanded
         suggestion = " ".join(f'"{a}"' if " " in a else a for a in fixed)
-        msg = (f"credential_process uses {', '.join(cp.line.unexpanded)}, which the AWS SDK does not expand "
-               f"(no shell runs it){': the program will not be found' if program_bad else ''}")
+        msg = (
+            f"credential_process uses {', '.join(cp.line.unexpanded)}, which the AWS SDK does not expand "
+            f"(no shell runs it){': the program will not be found' if program_bad else ''}"
+        )
         return fail(msg, f"Write the absolute path instead: credential_process = {suggestion}", ev)
     if cp.program is None:
         if os.sep in prog or "/" in prog:
-            return fail(f"the credential_process program {prog} does not exist",
-                        "Install the helper there or fix the path in ~/.aws/config.", ev)
-        return fail(f"the credential_process program '{prog}' is not on PATH",
-                    "Use the helper's absolute path in credential_process.", ev)
+            return fail(
+                f"the credential_process program {prog} does not exist",
+                "Install the helper there or fix the path in ~/.aws/config.",
+                ev,
+            )
+        return fail(
+            f"the credential_process program '{prog}' is not on PATH",
+            "Use the helper's absolute path in credential_process.",
+            ev,
+        )
     ev["program"] = str(cp.program)
     if cp.program.is_dir():
         return fail(f"the credential_process program {cp.program} is a directory", None, ev)
     if not os.access(cp.program, os.X_OK):
-        return fail(f"the credential_process program {cp.program} is not executable",
-                    f"chmod +x {cp.program}", ev)
+        return fail(
+            f"the credential_process program {cp.program} is not executable", f"chmod +x {cp.program}", ev
+        )
     if not os.path.isabs(prog):
-        return warn(f"credential_process names '{prog}' relative to PATH/cwd ({cp.program}); "
-                    "Claude Code may run with another PATH or working directory",
-                    f"Use the absolute path {cp.program}.", ev)
+        return warn(
+            f"credential_process names '{prog}' relative to PATH/cwd ({cp.program}); "
+            "Claude Code may run with another PATH or working directory",
+            f"Use the absolute path {cp.program}.",
+            ev,
+        )
     return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", ev)
 
 
@@ -143,26 +168,42 @@ def config_shadowed_creds(facts: Any) -> Outcome:
     cred_file = facts.paths.aws_credentials
     ev: dict[str, Any] = {"profile": name, "credentials_file": str(cred_file)}
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        ev["env_keys"] = [k for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)]
-        fixes.append("unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (shell profile and the "
-                     "settings env)")
+        ev["env_keys"] = [
+            k for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)
+        ]
+        fixes.append(
+            "unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (shell profile and the "
+            "settings env)"
+        )
         if env.get("AWS_PROFILE"):
-            warns.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set beside AWS_PROFILE: the AWS CLI and "
-                         "Python tools use the keys (botocore's environment provider comes first) while the "
-                         "JavaScript SDK skips them when AWS_PROFILE is set")
+            warns.append(
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set beside AWS_PROFILE: the AWS CLI and "
+                "Python tools use the keys (botocore's environment provider comes first) while the "
+                "JavaScript SDK skips them when AWS_PROFILE is set"
+            )
         else:
-            fails.append("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment come first in the SDK "
-                         "chain and shadow credential_process")
+            fails.append(
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment come first in the SDK "
+                "chain and shadow credential_process"
+            )
     if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
         ev["web_identity_env"] = env.get("AWS_ROLE_ARN")
-        fails.append("AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN are set: the web-identity provider comes before "
-                     "credential_process")
+        fails.append(
+            "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN are set: the web-identity provider comes before "
+            "credential_process"
+        )
         fixes.append("unset AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN for Claude Code")
-    for key, what in (("role_arn", "an assume-role"), ("web_identity_token_file", "a web-identity"),
-                      ("sso_session", "an SSO"), ("sso_start_url", "an SSO")):
+    for key, what in (
+        ("role_arn", "an assume-role"),
+        ("web_identity_token_file", "a web-identity"),
+        ("sso_session", "an SSO"),
+        ("sso_start_url", "an SSO"),
+    ):
         if prof.get(key) and prof.get("credential_process"):
-            fails.append(f"profile '{name}' also sets {key}, making it {what} profile that wins over "
-                         "credential_process")
+            fails.append(
+                f"profile '{name}' also sets {key}, making it {what} profile that wins over "
+                "credential_process"
+            )
             fixes.append(f"remove {key} from the profile '{name}' in {facts.paths.aws_config}")
             break
     section = creds.get(name)
@@ -174,23 +215,31 @@ def config_shadowed_creds(facts: Any) -> Outcome:
         storage = (facts.peek("helper_profile") or {}).get("credential_storage")
         delete = f"delete the [{name}] section from {cred_file}"
         if akid.upper() == "EXPIRED" or section.get("aws_secret_access_key", "").upper() == "EXPIRED":
-            fails.append(f"{cred_file} has an EXPIRED placeholder stanza [{name}] (left by the guidance "
-                         "helper's --clear-cache): the SDK reads it before credential_process and every call "
-                         "fails with 403")
+            fails.append(
+                f"{cred_file} has an EXPIRED placeholder stanza [{name}] (left by the guidance "
+                "helper's --clear-cache): the SDK reads it before credential_process and every call "
+                "fails with 403"
+            )
             fixes.append(delete)
         elif expired:
-            msg = (f"{cred_file} holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
-                   "them before credential_process")
+            msg = (
+                f"{cred_file} holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
+                "them before credential_process"
+            )
             if storage == "session":
                 warns.append(msg + " — with session storage Claude Code's awsAuthRefresh must refresh them")
-                fixes.append("make sure settings.json has awsAuthRefresh running the helper, or run the helper "
-                             f"once: {facts.credential_process.raw or 'credential-process --profile ' + name}")
+                fixes.append(
+                    "make sure settings.json has awsAuthRefresh running the helper, or run the helper "
+                    f"once: {facts.credential_process.raw or 'credential-process --profile ' + name}"
+                )
             else:
                 fails.append(msg)
                 fixes.append(delete)
         elif expired is None:
-            fails.append(f"{cred_file} has static keys with no expiry for [{name}]: the shared-credentials "
-                         "provider comes before credential_process, so the helper never runs")
+            fails.append(
+                f"{cred_file} has static keys with no expiry for [{name}]: the shared-credentials "
+                "provider comes before credential_process, so the helper never runs"
+            )
             fixes.append(delete + " (or move those keys to another profile name)")
         else:
             ev["session_cache"] = storage == "session"
@@ -228,8 +277,10 @@ def config_settings(facts: Any) -> Outcome | list[Outcome]:
     ev["CLAUDE_CODE_USE_BEDROCK"] = use or None
     if use.strip().lower() not in ("1", "true", "yes", "on"):
         where = "any settings file or the environment" if not st.files else "the settings env"
-        fails.append(f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}: Claude Code "
-                     "will not use Bedrock")
+        fails.append(
+            f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}: Claude Code "
+            "will not use Bedrock"
+        )
     left = placeholders(st.files)
     if left:
         ev["placeholders"] = [f"{p}: {k} = {m}" for p, k, m in left]

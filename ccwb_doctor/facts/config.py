@@ -104,8 +104,10 @@ def _managed_paths(facts: Facts) -> list[tuple[str, Path]]:
     """Managed-settings files: this OS's path, or under --home every OS's path (a captured snapshot)."""
     if facts.options.home:
         root = Path(facts.options.home)
-        return [(os_, root / PurePosixPath(p.replace("C:/", "C/")).relative_to("/" if p.startswith("/") else ""))
-                for os_, p in MANAGED_SETTINGS.items()]
+        return [
+            (os_, root / PurePosixPath(p.replace("C:/", "C/")).relative_to("/" if p.startswith("/") else ""))
+            for os_, p in MANAGED_SETTINGS.items()
+        ]
     plat = platform_of(facts)
     p = MANAGED_SETTINGS.get(plat)
     return [(plat, Path(p))] if p else []
@@ -136,7 +138,12 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
         except SettingsError as exc:
             out.errors.append(InputError(str(exc), str(path)))
     out.merged, out.env = merge(out.files, facts.env)
-    for key in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_API_KEY"):
+    for key in (
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_BEARER_TOKEN_BEDROCK",
+        "ANTHROPIC_API_KEY",
+    ):
         facts.secrets.add(out.env.get(key))
     return out
 

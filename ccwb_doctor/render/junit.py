@@ -18,15 +18,25 @@ def _location(r: dict[str, Any]) -> str:
 def render(doc: dict[str, Any], **_: Any) -> str:
     s = doc["summary"]
     total_ms = sum(float(r.get("duration_ms") or 0) for r in doc["results"])
-    suite = ET.Element("testsuite", {
-        "name": "ccwb-doctor", "tests": str(len(doc["results"])), "failures": str(s["fail"]),
-        "errors": str(s["error"]), "skipped": str(s["skip"]), "time": f"{total_ms / 1000:.3f}",
-        "timestamp": doc["generated_at"],
-    })
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": "ccwb-doctor",
+            "tests": str(len(doc["results"])),
+            "failures": str(s["fail"]),
+            "errors": str(s["error"]),
+            "skipped": str(s["skip"]),
+            "time": f"{total_ms / 1000:.3f}",
+            "timestamp": doc["generated_at"],
+        },
+    )
     for r in doc["results"]:
         name = r["id"] + (f" [{subject(r)}]" if subject(r) else "")
-        attrs = {"classname": f"ccwb-doctor.{r['area']}", "name": name,
-                 "time": f"{float(r.get('duration_ms') or 0) / 1000:.3f}"}
+        attrs = {
+            "classname": f"ccwb-doctor.{r['area']}",
+            "name": name,
+            "time": f"{float(r.get('duration_ms') or 0) / 1000:.3f}",
+        }
         loc = _location(r)
         if loc:
             attrs["file"] = loc.rsplit(":", 1)[0]

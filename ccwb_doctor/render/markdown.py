@@ -15,11 +15,16 @@ def _cell(text: str) -> str:
 
 def render(doc: dict[str, Any], *, title: str = "ccwb-doctor report", **_: Any) -> str:
     s = doc["summary"]
-    lines = [f"# {title}", "",
-             f"{doc['tool']['name']} {doc['tool']['version']} · {doc['generated_at']} · "
-             f"{doc['host']['os']}/{doc['host']['arch']} · Python {doc['host']['python']}", "",
-             f"**Summary:** {s['pass']} pass · {s['warn']} warn · {s['fail']} fail · {s['error']} error · "
-             f"{s['skip']} skip", ""]
+    lines = [
+        f"# {title}",
+        "",
+        f"{doc['tool']['name']} {doc['tool']['version']} · {doc['generated_at']} · "
+        f"{doc['host']['os']}/{doc['host']['arch']} · Python {doc['host']['python']}",
+        "",
+        f"**Summary:** {s['pass']} pass · {s['warn']} warn · {s['fail']} fail · {s['error']} error · "
+        f"{s['skip']} skip",
+        "",
+    ]
     problems = [r for r in doc["results"] if r["status"] in ("fail", "error", "warn")]
     if problems:
         lines += ["## Problems", ""]
@@ -33,5 +38,7 @@ def render(doc: dict[str, Any], *, title: str = "ccwb-doctor report", **_: Any) 
     lines += ["## All checks", "", "| | Check | Area | Message |", "|---|---|---|---|"]
     for r in doc["results"]:
         subj = f" ({subject(r)})" if subject(r) else ""
-        lines.append(f"| {ICON[r['status']]} | {r['id']}{_cell(subj)} | {r['area']} | {_cell(r['message'])} |")
+        lines.append(
+            f"| {ICON[r['status']]} | {r['id']}{_cell(subj)} | {r['area']} | {_cell(r['message'])} |"
+        )
     return "\n".join(lines) + "\n"

@@ -22,8 +22,17 @@ def render(doc: dict[str, Any], *, catalog: list[dict[str, Any]] | None = None, 
     rules = []
     for rid in rule_ids:
         m = metas.get(rid) or next(
-            {"id": r["id"], "title": r["title"], "area": r["area"], "severity": r["severity"],
-             "remediation": r.get("remediation", ""), "docs": ""} for r in doc["results"] if r["id"] == rid)
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "area": r["area"],
+                "severity": r["severity"],
+                "remediation": r.get("remediation", ""),
+                "docs": "",
+            }
+            for r in doc["results"]
+            if r["id"] == rid
+        )
         rule: dict[str, Any] = {
             "id": rid,
             "name": "".join(p.capitalize() for p in rid.split("-")),
@@ -38,10 +47,15 @@ def render(doc: dict[str, Any], *, catalog: list[dict[str, Any]] | None = None, 
         rules.append(rule)
     results = []
     for r in doc["results"]:
-        text = r["message"] + (f" Fix: {r['remediation']}" if r.get("remediation") and r["status"] != "pass" else "")
+        text = r["message"] + (
+            f" Fix: {r['remediation']}" if r.get("remediation") and r["status"] != "pass" else ""
+        )
         res: dict[str, Any] = {
-            "ruleId": r["id"], "ruleIndex": rule_ids.index(r["id"]), "kind": KIND[r["status"]],
-            "level": LEVEL[r["status"]], "message": {"text": text},
+            "ruleId": r["id"],
+            "ruleIndex": rule_ids.index(r["id"]),
+            "kind": KIND[r["status"]],
+            "level": LEVEL[r["status"]],
+            "message": {"text": text},
             "properties": {"status": r["status"], "subject": subject(r), "duration_ms": r.get("duration_ms")},
         }
         loc = (r.get("evidence") or {}).get("location") if isinstance(r.get("evidence"), dict) else None
@@ -54,10 +68,14 @@ def render(doc: dict[str, Any], *, catalog: list[dict[str, Any]] | None = None, 
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ccwb-doctor", "version": doc["tool"]["version"], "rules": rules}},
-            "invocations": [{"executionSuccessful": True, "endTimeUtc": doc["generated_at"]}],
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "ccwb-doctor", "version": doc["tool"]["version"], "rules": rules}
+                },
+                "invocations": [{"executionSuccessful": True, "endTimeUtc": doc["generated_at"]}],
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"

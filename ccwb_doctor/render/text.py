@@ -9,8 +9,13 @@ from typing import Any
 
 from ccwb_doctor.render import subject
 
-MARKS = {"pass": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red"), "error": ("E", "magenta"),
-         "skip": ("-", "dim")}
+MARKS = {
+    "pass": ("✓", "green"),
+    "warn": ("!", "yellow"),
+    "fail": ("✗", "red"),
+    "error": ("E", "magenta"),
+    "skip": ("-", "dim"),
+}
 
 
 def use_color(stream: Any, env: dict[str, str] | None = None) -> bool:
@@ -27,8 +32,16 @@ def render(doc: dict[str, Any], *, color: bool | None = None, verbose: bool = Fa
     if color is None:
         color = use_color(sys.stdout)
     buf = io.StringIO()
-    con = Console(file=buf, force_terminal=color, no_color=not color, color_system="standard" if color else None,
-                  width=110, highlight=False, emoji=False, soft_wrap=True)
+    con = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=110,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+    )
     area = None
     for r in doc["results"]:
         if r["area"] != area:
@@ -45,12 +58,16 @@ def render(doc: dict[str, Any], *, color: bool | None = None, verbose: bool = Fa
                 con.print(f"      [dim]{escape(str(k))}: {escape(str(v))}[/dim]")
     s = doc["summary"]
     problems = s["fail"] + s["error"]
-    line = (f"{s['pass']} passed, {s['warn']} warnings, {s['fail']} failed, {s['error']} errors, "
-            f"{s['skip']} skipped")
+    line = (
+        f"{s['pass']} passed, {s['warn']} warnings, {s['fail']} failed, {s['error']} errors, "
+        f"{s['skip']} skipped"
+    )
     if problems:
         con.print(f"[red]✗ Doctor found {problems} problem{'s' if problems != 1 else ''}[/red] — {line}")
     elif s["warn"]:
-        con.print(f"[yellow]! No failures, {s['warn']} warning{'s' if s['warn'] != 1 else ''}[/yellow] — {line}")
+        con.print(
+            f"[yellow]! No failures, {s['warn']} warning{'s' if s['warn'] != 1 else ''}[/yellow] — {line}"
+        )
     else:
         con.print(f"[green]✓ No issues found[/green] — {line}")
     return buf.getvalue()

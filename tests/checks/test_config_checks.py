@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ccwb_doctor.fixtures import scenarios as sc
+
 from ccwb_doctor.model import Status
 
 CONFIG = ["CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS", "CONFIG-SHADOWED-CREDS", "CONFIG-SETTINGS"]
@@ -18,8 +18,9 @@ def statuses(s: sc.Scenario, run_checks_on) -> dict[str, Status]:  # type: ignor
 def test_healthy_installs_pass_every_config_check(tmp_path: Path, kind: str, run_checks_on) -> None:
     s = (sc.guidance_install if kind == "guidance" else sc.reference_install)(tmp_path / "h")
     res = run_checks_on(s, CONFIG)
-    assert {k: v[0].status for k, v in res.items()} == dict.fromkeys(CONFIG, Status.PASS), \
-        {k: v[0].message for k, v in res.items()}
+    assert {k: v[0].status for k, v in res.items()} == dict.fromkeys(CONFIG, Status.PASS), {
+        k: v[0].message for k, v in res.items()
+    }
 
 
 # (break, failing check, expected status, words the message must contain)
@@ -49,8 +50,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[c[0] for c in CASES])
-def test_each_break_is_named_by_the_right_check(guidance: sc.Scenario, run_checks_on, brk: str, cid: str,
-                                                status: Status, words: str) -> None:
+def test_each_break_is_named_by_the_right_check(
+    guidance: sc.Scenario, run_checks_on, brk: str, cid: str, status: Status, words: str
+) -> None:
     sc.apply(guidance, brk)
     res = run_checks_on(guidance, CONFIG)
     r = res[cid][0]
@@ -68,8 +70,11 @@ def test_unexpanded_path_fix_names_the_absolute_path(guidance: sc.Scenario, run_
 
 
 def _session_keys(s: sc.Scenario, expiry: str) -> None:
-    sc.write(s.aws_credentials, f"[{s.profile}]\naws_access_key_id = ASIAEXAMPLEEXAMPLE01\n"
-             f"aws_secret_access_key = {sc.FAKE_SECRET}\naws_session_token = x\nx-expiration = {expiry}\n")
+    sc.write(
+        s.aws_credentials,
+        f"[{s.profile}]\naws_access_key_id = ASIAEXAMPLEEXAMPLE01\n"
+        f"aws_secret_access_key = {sc.FAKE_SECRET}\naws_session_token = x\nx-expiration = {expiry}\n",
+    )
 
 
 def test_session_storage_cache_valid_passes_expired_warns(guidance: sc.Scenario, run_checks_on) -> None:
@@ -96,14 +101,19 @@ def test_env_keys_beside_aws_profile_warn(guidance: sc.Scenario, run_checks_on) 
 
 def test_relative_program_on_path_warns(guidance: sc.Scenario, run_checks_on) -> None:
     guidance.env["PATH"] = f"{guidance.helper_path.parent}:{guidance.env['PATH']}"
-    sc.write(guidance.aws_config, "[profile ClaudeCode]\ncredential_process = credential-process --profile "
-             "ClaudeCode\nregion = us-east-1\n")
+    sc.write(
+        guidance.aws_config,
+        "[profile ClaudeCode]\ncredential_process = credential-process --profile "
+        "ClaudeCode\nregion = us-east-1\n",
+    )
     r = run_checks_on(guidance, ["CONFIG-CREDENTIAL-PROCESS"])["CONFIG-CREDENTIAL-PROCESS"][0]
     assert r.status is Status.WARN and str(guidance.helper_path) in r.remediation
 
 
 def test_sso_profile_is_named_not_failed(guidance: sc.Scenario, run_checks_on) -> None:
-    sc.write(guidance.aws_config, "[profile ClaudeCode]\nsso_session = s\nsso_account_id = 1\nregion = us-east-1\n")
+    sc.write(
+        guidance.aws_config, "[profile ClaudeCode]\nsso_session = s\nsso_account_id = 1\nregion = us-east-1\n"
+    )
     r = run_checks_on(guidance, ["CONFIG-PROFILE"])["CONFIG-PROFILE"][0]
     assert r.status is Status.WARN and "Identity Center" in r.message
 

@@ -18,7 +18,12 @@ def _reg() -> Registry:
 
 def test_discovery_finds_catalog_modules_without_engine_naming_them() -> None:
     ids = [c.id for c in REGISTRY.discover().all()]
-    for required in ("CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS", "CONFIG-SHADOWED-CREDS", "CONFIG-SETTINGS"):
+    for required in (
+        "CONFIG-PROFILE",
+        "CONFIG-CREDENTIAL-PROCESS",
+        "CONFIG-SHADOWED-CREDS",
+        "CONFIG-SETTINGS",
+    ):
         assert required in ids
     assert len(ids) == len(set(ids))
 
@@ -76,7 +81,9 @@ def test_crash_becomes_one_line_error_and_the_run_continues() -> None:
 def test_hung_check_times_out_without_holding_the_rest() -> None:
     reg = _reg()
     release = threading.Event()
-    check("H-HANG", title="t", area="config", remediation="r", registry=reg)(lambda f: release.wait(30) and ok("late"))
+    check("H-HANG", title="t", area="config", remediation="r", registry=reg)(
+        lambda f: release.wait(30) and ok("late")
+    )
     for i in range(10):
         check(f"H-OK{i}", title="t", area="config", remediation="r", registry=reg)(lambda f: ok("fine"))
     t0 = time.monotonic()
@@ -105,7 +112,10 @@ def test_checks_run_concurrently() -> None:
 def test_multiple_outcomes_and_default_remediation() -> None:
     reg = _reg()
     check("M-MANY", title="t", area="model", remediation="default fix", registry=reg)(
-        lambda f: [ok("a"), warn("b"), fail("c", "own fix"), error("d")])
+        lambda f: [ok("a"), warn("b"), fail("c", "own fix"), error("d")]
+    )
     res = run_checks(reg.all(), facts=None)
     assert [r.status for r in res] == [Status.PASS, Status.WARN, Status.FAIL, Status.ERROR]
-    assert res[0].remediation == "" and res[1].remediation == "default fix" and res[2].remediation == "own fix"
+    assert (
+        res[0].remediation == "" and res[1].remediation == "default fix" and res[2].remediation == "own fix"
+    )

@@ -15,15 +15,34 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.timeout(300)
 def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist),
-                    str(REPO)], check=True, timeout=240, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
     wheel = next(dist.glob("ccwb_doctor-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"ccwb_doctor"}  # no generic top-level names
-    for must in ("ccwb_doctor/checks/config.py", "ccwb_doctor/fixtures/scenarios.py",
-                 "ccwb_doctor/reference_helper/__init__.py", "ccwb_doctor/reference_infra/__init__.py",
-                 "ccwb_doctor/schema/report-v1.json"):
+    for must in (
+        "ccwb_doctor/checks/config.py",
+        "ccwb_doctor/fixtures/scenarios.py",
+        "ccwb_doctor/reference_helper/__init__.py",
+        "ccwb_doctor/reference_infra/__init__.py",
+        "ccwb_doctor/schema/report-v1.json",
+    ):
         assert must in names, must
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -35,6 +54,11 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     assert p.returncode == 0 and p.stdout.startswith("ccwb-doctor "), p.stderr
     p = subprocess.run([str(exe), "checks"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert p.returncode == 0 and "CONFIG-PROFILE" in p.stdout, p.stderr
-    p = subprocess.run([str(py), "-c", "import ccwb_doctor, sys; print(ccwb_doctor.__file__)"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    p = subprocess.run(
+        [str(py), "-c", "import ccwb_doctor, sys; print(ccwb_doctor.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert str(venv) in p.stdout and str(REPO) not in p.stdout

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.facts import Facts
-from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.model import InputError
 from ccwb_doctor.options import RunOptions
 
@@ -14,14 +14,23 @@ from ccwb_doctor.options import RunOptions
 def test_home_reroots_every_user_path(guidance: sc.Scenario) -> None:
     f = guidance.facts()
     p = f.paths
-    for path in (p.aws_config, p.aws_credentials, p.claude_user_settings, p.ccwb_dir, p.session_dir,
-                 p.helper_cache_dir, *[m for _, m in p.managed_settings]):
+    for path in (
+        p.aws_config,
+        p.aws_credentials,
+        p.claude_user_settings,
+        p.ccwb_dir,
+        p.session_dir,
+        p.helper_cache_dir,
+        *[m for _, m in p.managed_settings],
+    ):
         assert str(path).startswith(str(guidance.home)), path
 
 
 def test_aws_config_file_env_and_profile_precedence(tmp_path: Path, guidance: sc.Scenario) -> None:
-    alt = sc.write(tmp_path / "alt.ini", "[profile alt]\nregion = eu-west-1\ncredential_process = /bin/true\n"
-                   "[default]\nregion = us-west-2\n")
+    alt = sc.write(
+        tmp_path / "alt.ini",
+        "[profile alt]\nregion = eu-west-1\ncredential_process = /bin/true\n[default]\nregion = us-west-2\n",
+    )
     env = {**guidance.env, "AWS_CONFIG_FILE": str(alt)}
     doc = guidance.read_settings()
     doc["env"].pop("AWS_PROFILE")
@@ -49,8 +58,10 @@ def test_settings_env_sets_profile_claude_code_uses(guidance: sc.Scenario) -> No
 
 
 def test_managed_settings_override_user_settings(guidance: sc.Scenario) -> None:
-    sc.write(guidance.home / "etc" / "claude-code" / "managed-settings.json",
-             json.dumps({"env": {"AWS_REGION": "eu-central-1"}, "otelHeadersHelper": "/opt/h"}))
+    sc.write(
+        guidance.home / "etc" / "claude-code" / "managed-settings.json",
+        json.dumps({"env": {"AWS_REGION": "eu-central-1"}, "otelHeadersHelper": "/opt/h"}),
+    )
     st = guidance.facts().claude_settings
     assert [f.scope for f in st.files] == ["user", "managed"]
     assert st.env["AWS_REGION"] == "eu-central-1" and st.env["AWS_PROFILE"] == "ClaudeCode"
@@ -64,8 +75,11 @@ def test_credential_process_split_and_resolved(guidance: sc.Scenario) -> None:
 
 
 def test_windows_split_keeps_backslashes(guidance: sc.Scenario) -> None:
-    sc.write(guidance.aws_config, '[profile ClaudeCode]\ncredential_process = "C:\\Users\\A B\\cp.exe" '
-             "--profile ClaudeCode\nregion = us-east-1\n")
+    sc.write(
+        guidance.aws_config,
+        '[profile ClaudeCode]\ncredential_process = "C:\\Users\\A B\\cp.exe" '
+        "--profile ClaudeCode\nregion = us-east-1\n",
+    )
     f = Facts(guidance.options(extra={"platform": "win32"}), env=guidance.env)
     assert f.credential_process.argv == ["C:\\Users\\A B\\cp.exe", "--profile", "ClaudeCode"]
     f = Facts(guidance.options(extra={"platform": "linux"}), env=guidance.env)
@@ -83,9 +97,18 @@ def test_helper_config_shapes_normalised(tmp_path: Path, shape: str) -> None:
 
 
 def test_legacy_helper_config_aliases_and_defaults(guidance: sc.Scenario) -> None:
-    sc.write(guidance.helper_config, json.dumps({
-        "name": "ClaudeCode", "okta_domain": "acme.okta.com", "okta_client_id": "0oa1",
-        "identity_pool_name": "us-east-1:abc", "credential_storage": "keyring"}))
+    sc.write(
+        guidance.helper_config,
+        json.dumps(
+            {
+                "name": "ClaudeCode",
+                "okta_domain": "acme.okta.com",
+                "okta_client_id": "0oa1",
+                "identity_pool_name": "us-east-1:abc",
+                "credential_storage": "keyring",
+            }
+        ),
+    )
     f = guidance.facts()
     assert f.helper_config.shape == "legacy"
     prof = f.helper_profile
@@ -97,10 +120,14 @@ def test_legacy_helper_config_aliases_and_defaults(guidance: sc.Scenario) -> Non
 def test_helper_config_found_beside_the_binary_first(tmp_path: Path, guidance: sc.Scenario) -> None:
     opt = tmp_path / "opt" / "ccwb"
     helper = sc.write(opt / "credential-process", sc.GUIDANCE_HELPER, 0o755)
-    sc.write(opt / "config.json", json.dumps({"Beside": {"provider_domain": "beside.example.com",
-                                                         "client_id": "c"}}))
-    sc.write(guidance.aws_config, f"[profile ClaudeCode]\ncredential_process = {helper} --profile Beside\n"
-             "region = us-east-1\n")
+    sc.write(
+        opt / "config.json",
+        json.dumps({"Beside": {"provider_domain": "beside.example.com", "client_id": "c"}}),
+    )
+    sc.write(
+        guidance.aws_config,
+        f"[profile ClaudeCode]\ncredential_process = {helper} --profile Beside\nregion = us-east-1\n",
+    )
     f = guidance.facts()
     assert f.helper_config.path == opt / "config.json"
     assert f.helper_profile["provider_domain"] == "beside.example.com"
@@ -114,14 +141,18 @@ def test_token_cache_files_found(guidance: sc.Scenario) -> None:
     assert guidance.facts().token_cache_files == [("ccwb-monitoring", mon), ("reference-helper", ref)]
 
 
-@pytest.mark.parametrize("brk,fact,needle", [
-    ("config-malformed-ini", "aws_config", "not a valid INI file"),
-    ("config-not-utf8", "aws_config", "not UTF-8"),
-    ("helper-config-not-json", "helper_config", "not valid JSON"),
-    ("helper-config-wrong-types", "helper_config", "client_id must be a string"),
-])
-def test_bad_files_raise_input_error_naming_the_file(guidance: sc.Scenario, brk: str, fact: str,
-                                                     needle: str) -> None:
+@pytest.mark.parametrize(
+    "brk,fact,needle",
+    [
+        ("config-malformed-ini", "aws_config", "not a valid INI file"),
+        ("config-not-utf8", "aws_config", "not UTF-8"),
+        ("helper-config-not-json", "helper_config", "not valid JSON"),
+        ("helper-config-wrong-types", "helper_config", "client_id must be a string"),
+    ],
+)
+def test_bad_files_raise_input_error_naming_the_file(
+    guidance: sc.Scenario, brk: str, fact: str, needle: str
+) -> None:
     sc.apply(guidance, brk)
     before = {p: p.read_bytes() for p in guidance.home.rglob("*") if p.is_file()}
     f = guidance.facts()

@@ -86,15 +86,22 @@ def test_no_planted_secret_survives_any_format(case: tuple[dict, str, list[str]]
 def test_known_secrets_masked_even_without_a_recognisable_shape(r: random.Random, kind: str) -> None:
     opaque = _rand(r, "abcdefghij", 30)  # low-entropy, no shape: only the known-secret list can catch it
     meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
-    report = Report([Result.from_outcome(meta, fail(f"value {opaque}", None, {"v": opaque}), 1.0)], catalog=[meta])
+    report = Report(
+        [Result.from_outcome(meta, fail(f"value {opaque}", None, {"v": opaque}), 1.0)], catalog=[meta]
+    )
     for fmt in FORMATS:
         assert opaque not in render_report(report, fmt, secrets=[opaque], color=False)
 
 
 def test_useful_identifiers_are_kept() -> None:
-    keep = ["arn:aws:iam::123456789012:role/BedrockOktaFederatedRole", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "9e99a48a9960b14926bb7f3b02e22da2b0ab7280", "0oabc123def456ghi789", "AKIAIOSFODNN7EXAMPLE",
-            "/tmp/pytest-of-root/pytest-3/test_credential_process0/home/.aws/config",
-            "https://dev-12345678.okta.com/oauth2/default/.well-known/openid-configuration"]
+    keep = [
+        "arn:aws:iam::123456789012:role/BedrockOktaFederatedRole",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+        "0oabc123def456ghi789",
+        "AKIAIOSFODNN7EXAMPLE",
+        "/tmp/pytest-of-root/pytest-3/test_credential_process0/home/.aws/config",
+        "https://dev-12345678.okta.com/oauth2/default/.well-known/openid-configuration",
+    ]
     for text in keep:
         assert scrub_text(text) == text

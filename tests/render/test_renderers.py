@@ -6,10 +6,10 @@ from importlib import resources
 
 import jsonschema
 import pytest
+from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.app import render_report, run_report
-from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.model import CheckMeta, Result, Severity, Status
+from ccwb_doctor.model import CheckMeta, Result, Severity
 from ccwb_doctor.report import Report
 
 
@@ -18,13 +18,22 @@ def schema() -> dict:
 
 
 def sample_report() -> Report:
-    meta = CheckMeta("TEST-ONE", "A test check", "config", Severity.HIGH, "do the fix", "https://docs.example")
+    meta = CheckMeta(
+        "TEST-ONE", "A test check", "config", Severity.HIGH, "do the fix", "https://docs.example"
+    )
     rs = [Result.from_outcome(meta, o, 1.5) for o in []]
     from ccwb_doctor.model import error, fail, ok, skip, warn
 
-    for o in (ok("fine"), warn("hmm", "w fix"), fail("bad <thing> & 'quotes'", evidence={"location": {
-            "path": "templates/auth.yaml", "line": 12}, "subject": "us-west-2"}),
-              skip("offline"), error("broken | pipe")):
+    for o in (
+        ok("fine"),
+        warn("hmm", "w fix"),
+        fail(
+            "bad <thing> & 'quotes'",
+            evidence={"location": {"path": "templates/auth.yaml", "line": 12}, "subject": "us-west-2"},
+        ),
+        skip("offline"),
+        error("broken | pipe"),
+    ):
         rs.append(Result.from_outcome(meta, o, 1.5))
     return Report(rs, catalog=[meta])
 
@@ -36,8 +45,12 @@ def test_json_validates_against_schema_for_a_real_run(guidance: sc.Scenario) -> 
     jsonschema.validate(doc, schema())
     assert doc["schema"] == "ccwb-doctor/report/v1"
     assert doc["summary"]["fail"] >= 1 and sum(doc["summary"].values()) == len(doc["results"])
-    assert [r["id"] for r in doc["results"]] == ["CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS",
-                                                 "CONFIG-SHADOWED-CREDS", "CONFIG-SETTINGS"]
+    assert [r["id"] for r in doc["results"]] == [
+        "CONFIG-PROFILE",
+        "CONFIG-CREDENTIAL-PROCESS",
+        "CONFIG-SHADOWED-CREDS",
+        "CONFIG-SETTINGS",
+    ]
 
 
 def test_schema_rejects_a_wrong_status() -> None:
@@ -55,7 +68,9 @@ def test_text_plain_groups_marks_fix_lines_and_summary() -> None:
     assert any(line.startswith("  ✓ TEST-ONE: fine") for line in lines)
     assert any(line.startswith("  ✗ TEST-ONE [us-west-2]: bad <thing>") for line in lines)
     assert "      fix: w fix" in lines and "      fix: do the fix" in lines
-    assert lines[-1].startswith("✗ Doctor found 2 problems — 1 passed, 1 warnings, 1 failed, 1 errors, 1 skipped")
+    assert lines[-1].startswith(
+        "✗ Doctor found 2 problems — 1 passed, 1 warnings, 1 failed, 1 errors, 1 skipped"
+    )
 
 
 def test_text_color_when_forced() -> None:
@@ -83,7 +98,9 @@ def test_junit_is_valid_xml_with_failures_errors_skips() -> None:
     assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("1", "1", "1")
     cases = suite.findall("testcase")
     failed = [c for c in cases if c.find("failure") is not None]
-    assert len(failed) == 1 and failed[0].get("file") == "templates/auth.yaml" and failed[0].get("line") == "12"
+    assert (
+        len(failed) == 1 and failed[0].get("file") == "templates/auth.yaml" and failed[0].get("line") == "12"
+    )
     assert "Fix: do the fix" in failed[0].find("failure").text
 
 
