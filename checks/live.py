@@ -166,7 +166,7 @@ def _probe(facts: Any, run: Any, model: str, region: str, endpoint: str | None) 
 
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from ccwb_doctor.facts.live import boto_session, client_config, verify_option
+    from ccwb_doctor.facts.live import helper_client
 
     body = json.dumps(
         {
@@ -176,12 +176,7 @@ def _probe(facts: Any, run: Any, model: str, region: str, endpoint: str | None) 
         }
     )
     try:
-        client = boto_session(facts, run, region).client(
-            "bedrock-runtime",
-            endpoint_url=endpoint,
-            config=client_config(facts),
-            verify=verify_option(facts.claude_env),
-        )
+        client = helper_client(facts, run, "bedrock-runtime", region, endpoint)
         resp = client.invoke_model(
             modelId=model, body=body, contentType="application/json", accept="application/json"
         )

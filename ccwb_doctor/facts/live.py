@@ -129,27 +129,22 @@ def _live_credentials(facts: Facts) -> HelperRun | None:
     return run
 
 
-def boto_session(facts: Facts, run: HelperRun, region: str) -> Any:
-    import boto3
+def helper_client(
+    facts: Facts, run: HelperRun, service: str, region: str, endpoint_url: str | None = None
+) -> Any:
+    """A client signed with the credentials the helper printed, in Claude Code's environment (its
+    endpoint variables and AWS_CA_BUNDLE), bounded by the subprocess budget."""
+    from ccwb_doctor.facts import aws
 
-    return boto3.session.Session(region_name=region, **run.credentials())
-
-
-def client_config(facts: Facts) -> Any:
-    from botocore.config import Config
-
-    t = run_timeout(facts)
-    return Config(
-        connect_timeout=min(10.0, t),
-        read_timeout=t,
-        retries={"max_attempts": 1},
-        ignore_configured_endpoint_urls=True,
+    return aws.client(
+        facts,
+        service,
+        region,
+        credentials=run.credentials(),
+        env=facts.claude_env,
+        timeout=run_timeout(facts),
+        endpoint_url=endpoint_url,
     )
-
-
-def verify_option(env: dict[str, str]) -> Any:
-    bundle = env.get("AWS_CA_BUNDLE")
-    return bundle if bundle and Path(bundle).is_file() else None
 
 
 def sts_region(facts: Facts) -> str:
@@ -182,13 +177,11 @@ def _caller_identity(facts: Facts) -> Identity | None:
         return None
     from botocore.exceptions import BotoCoreError, ClientError
 
-    env = facts.claude_env
-    endpoint = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
-    out = Identity(endpoint=endpoint)
+    from ccwb_doctor.facts.aws import endpoint_for
+
+    out = Identity(endpoint=endpoint_for("sts", facts.claude_env))
     try:
-        sts = boto_session(facts, run, sts_region(facts)).client(
-            "sts", endpoint_url=endpoint, config=client_config(facts), verify=verify_option(env)
-        )
+        sts = helper_client(facts, run, "sts", sts_region(facts))
         got = sts.get_caller_identity()
         out.arn, out.account, out.user_id = got.get("Arn"), got.get("Account"), got.get("UserId")
     except ClientError as exc:

@@ -145,15 +145,6 @@ def _from_template(facts: Facts, tpl: Any, role_arn: str | None) -> PermissionPo
     return out
 
 
-def _client(facts: Facts, service: str, region: str | None = None) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    t = min(10.0, facts.options.timeout)
-    cfg = Config(connect_timeout=t, read_timeout=t, retries={"max_attempts": 1})
-    return boto3.session.Session().client(service, region_name=region, config=cfg)
-
-
 def _live_policies(facts: Facts, role_arn: str) -> PermissionPolicies | None:
     """Inline + attached policies of the role via IAM; None when IAM is not reachable/permitted."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -162,8 +153,13 @@ def _live_policies(facts: Facts, role_arn: str) -> PermissionPolicies | None:
 
     name = role_arn.rsplit("/", 1)[-1]
     out = PermissionPolicies("live", [], role_arn, ["IAM ListRolePolicies / ListAttachedRolePolicies"])
+    from ccwb_doctor.facts import aws
+
     try:
-        iam = _client(facts, "iam")
+        iam = aws.client(facts, "iam")
+        if iam is None:
+            facts.set("permission_policies_live_error", NO_ENV_CREDS)
+            return None
         names = iam.list_role_policies(RoleName=name).get("PolicyNames", [])[:50]
         for pn in names:
             doc = iam.get_role_policy(RoleName=name, PolicyName=pn)["PolicyDocument"]
@@ -212,6 +208,25 @@ def profiles_file(facts: Facts) -> str | None:
     return facts.env.get("CCWB_DOCTOR_PROFILES_FILE") or None
 
 
+NO_ENV_CREDS = (
+    "no AWS credentials in the environment for IAM reads (the doctor never uses the helper's federated "
+    "role for IAM)"
+)
+
+
+def _bedrock_control_client(facts: Facts, region: str) -> Any:
+    """Bedrock control plane with the run's environment keys, else (``--live``) the helper's credentials,
+    which the reference role may use for ListInferenceProfiles."""
+    from ccwb_doctor.facts import aws
+
+    client = aws.client(facts, "bedrock", region)
+    if client is None:
+        run = facts.live_credentials
+        if run is not None and run.ok:
+            client = aws.client(facts, "bedrock", region, credentials=run.credentials(), env=facts.claude_env)
+    return client
+
+
 @fact("profiles_table")
 def _profiles_table(facts: Facts) -> Any:
     from ccwb_doctor.analyzers.bedrock import ProfilesTableError, load_profiles_table, merge_live_profiles
@@ -237,7 +252,10 @@ def _live_profiles(facts: Facts) -> list[dict[str, Any]]:
     region = facts.model_config.region or "us-east-1"
     out: list[dict[str, Any]] = []
     try:
-        client = _client(facts, "bedrock", region)
+        client = _bedrock_control_client(facts, region)
+        if client is None:
+            facts.set("profiles_table_live_error", NO_ENV_CREDS + " and no helper credentials")
+            return []
         for kind in ("SYSTEM_DEFINED", "APPLICATION"):
             token = None
             for _ in range(LIVE_PAGES):

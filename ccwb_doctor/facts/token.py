@@ -130,7 +130,7 @@ def _from_helper(facts: Facts) -> TokenFact | str:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=dict(facts.env),
+            env=dict(facts.claude_env),  # as Claude Code would run it: settings env included
             stdin=subprocess.DEVNULL,
             check=False,
         )

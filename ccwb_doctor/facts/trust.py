@@ -181,30 +181,6 @@ def _stmts(doc: Any) -> list[dict[str, Any]]:
     return [x for x in s if isinstance(x, dict)]
 
 
-def _boto_client(facts: Facts, service: str) -> Any:
-    """An IAM client from the run's environment credentials only (never the helper's profile: the federated
-    role rarely may call IAM, and asking the helper would recurse); None when there are none."""
-    env = facts.env
-    if not (env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY")):
-        return None
-    import boto3
-    from botocore.config import Config
-
-    cfg = Config(
-        connect_timeout=min(10, facts.options.timeout),
-        read_timeout=min(15, facts.options.timeout),
-        retries={"max_attempts": 1},
-    )
-    session = boto3.session.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=env.get("AWS_SESSION_TOKEN"),
-        region_name=env.get("AWS_REGION") or "us-east-1",
-    )
-    endpoint = env.get("AWS_ENDPOINT_URL_IAM") or env.get("AWS_ENDPOINT_URL")
-    return session.client(service, config=cfg, endpoint_url=endpoint or None)
-
-
 def _live_role(facts: Facts, role_arn: str) -> TrustPolicyFact | None:
     m = _ROLE_ARN.match(role_arn)
     if not m:
@@ -212,7 +188,9 @@ def _live_role(facts: Facts, role_arn: str) -> TrustPolicyFact | None:
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        iam = _boto_client(facts, "iam")
+        from ccwb_doctor.facts import aws
+
+        iam = aws.client(facts, "iam")
         if iam is None:
             return None
         role = iam.get_role(RoleName=m.group(3))["Role"]
@@ -305,7 +283,9 @@ def _live_provider(facts: Facts, arn: str) -> dict[str, Any] | None:
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        iam = _boto_client(facts, "iam")
+        from ccwb_doctor.facts import aws
+
+        iam = aws.client(facts, "iam")
         if iam is None:
             return None
         out = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)

@@ -423,16 +423,19 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
     )
     try:
         empty = write(tmp_path / "aws-config-empty", "")
-        for k, v in {
+        operator = {  # an operator's keys in the doctor's environment: used for IAM reads only
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing-secret",
+            "AWS_ENDPOINT_URL_IAM": moto_url,
+            "AWS_ENDPOINT_URL_BEDROCK": stand_in.url,
+        }
+        for k, v in {
+            **operator,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_CONFIG_FILE": str(empty),
             "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-            "AWS_ENDPOINT_URL_IAM": moto_url,
-            "AWS_ENDPOINT_URL_BEDROCK": stand_in.url,
         }.items():
-            monkeypatch.setenv(k, v)
+            monkeypatch.setenv(k, v)  # for this test's own boto3 set-up calls
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
             monkeypatch.delenv(k, raising=False)
         iam_client = boto3.client("iam")
@@ -479,6 +482,7 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
         iam_client.attach_role_policy(RoleName="BedrockOktaFederatedRole", PolicyArn=managed["Policy"]["Arn"])
 
         s = guidance_install(tmp_path / "home")
+        s.env.update(operator)  # the doctor reads the run's environment, never the process's
         set_env(s, ANTHROPIC_DEFAULT_HAIKU_MODEL=app_arn)
         offline = run(s, "MODEL-PERMISSION", mode="default")
         assert statuses(offline) == ["skip"]  # no policy source without --live
@@ -517,17 +521,9 @@ def test_live_unreachable_aws_degrades_to_skip(
     with socket.socket() as sock:  # a port on 127.0.0.1 that nothing listens on
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    empty = write(tmp_path / "aws-config-empty", "")
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_ENDPOINT_URL": closed,
-    }.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    home.env.update(
+        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_ENDPOINT_URL": closed}
+    )
     (res,) = run(home, "MODEL-PERMISSION", mode="live", timeout=5)
     assert res.status is Status.SKIP and "IAM: EndpointConnectionError" in res.message
     ids = run(home, "MODEL-ID", mode="live", timeout=5)
