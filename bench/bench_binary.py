@@ -17,11 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ccwb_doctor.fixtures import binaries as B
-
 from ccwb_doctor.analyzers.binary import analyze_path
 from ccwb_doctor.analyzers.binary_verdict import judge
 from ccwb_doctor.analyzers.hostcap import detect_host
+from ccwb_doctor.fixtures import binaries as B
 
 SIZE = 50 * 1024 * 1024
 BUDGET_MS = 5.0

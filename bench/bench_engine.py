@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import baseline, script, wall  # noqa: E402
+
 from ccwb_doctor.fixtures import scenarios as sc  # noqa: E402
 
 

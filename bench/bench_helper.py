@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ccwb_doctor.fixtures.idp import FixtureIdP
 from moto.server import ThreadedMotoServer
+
+from ccwb_doctor.fixtures.idp import FixtureIdP
 
 PY = sys.executable
 ENTRY = "from ccwb_doctor.reference_helper.cli import main; raise SystemExit(main())"

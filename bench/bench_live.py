@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import baseline  # noqa: E402
+
 from ccwb_doctor.fixtures.aws_emulator import AwsEmulator  # noqa: E402
 from ccwb_doctor.fixtures.collector import FixtureCollector  # noqa: E402
 from ccwb_doctor.fixtures.idp import FixtureIdP  # noqa: E402

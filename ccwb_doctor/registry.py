@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ccwb_doctor.model import AREAS, CheckMeta, Outcome, Severity
+from ccwb_doctor.model import AREAS, OPT_IN_AREAS, CheckMeta, Outcome, Severity
 
 CheckFn = Callable[[Any], "Outcome | Iterable[Outcome]"]
 
@@ -70,7 +70,8 @@ class Registry:
         return self._checks[check_id]
 
     def select(self, only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Check]:
-        """Select by id or area (case-insensitive); unknown names raise ValueError."""
+        """Select by id or area (case-insensitive); unknown names raise ValueError. Without ``only``,
+        checks of the opt-in areas (conform) are left out."""
         checks = self.all()
         known = {c.id.upper() for c in checks} | {c.area.upper() for c in checks} | {a.upper() for a in AREAS}
         for name in [*only, *skip]:
@@ -83,6 +84,8 @@ class Registry:
 
         if only:
             checks = [c for c in checks if matches(c, only)]
+        else:
+            checks = [c for c in checks if c.area not in OPT_IN_AREAS]
         if skip:
             checks = [c for c in checks if not matches(c, skip)]
         return checks

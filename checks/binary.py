@@ -204,7 +204,7 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
         if run["outcome"] == "os-error":
             why = ""
             if verdict and verdict.kind == "cannot-run" and all(verdict.message != m for m, _ in problems):
-                why = f": {verdict.message}"
+                why = f": {verdict.message} (the architecture: see BINARY-ARCH)"
             item = (f"exec failed: {run['error']}{why}", verdict.fix if verdict and verdict.fix else "")
             problems.append(item)
         elif run["outcome"] == "timeout":

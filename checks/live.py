@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from typing import Any
 
@@ -20,6 +21,24 @@ STS_HINTS = {
     "RegionDisabledException": "STS is not enabled in the helper's region: see REGION-ALIGNMENT",
     "ValidationError": "see TRUST-SESSION-DURATION (DurationSeconds vs the role's MaxSessionDuration)",
 }
+# What a helper says (not an STS error code) -> the check that owns the cause
+HELPER_HINTS = (
+    (re.compile(r"expired", re.I), "the helper was handed an expired ID token: see TOKEN-EXPIRY"),
+    (
+        re.compile(r"cannot reach|connection refused|timed out|name or service not known|network", re.I),
+        "the helper cannot reach the IdP or STS: see NET-IDP and NET-STS",
+    ),
+    (re.compile(r"signature", re.I), "the ID token's signature does not verify: see TOKEN-SIGNATURE"),
+)
+
+
+def _helper_hint(run: Any) -> str | None:
+    hint = STS_HINTS.get(run.sts_error or "")
+    if hint:
+        return hint
+    return next((h for rx, h in HELPER_HINTS if rx.search(run.stderr_first_line or "")), None)
+
+
 _ASSUMED = re.compile(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([\w+=,.@-]+)/([\w+=,.@-]+)$")
 _ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$")
 
@@ -56,9 +75,11 @@ def live_credentials(facts: Any) -> Outcome:
     ev = run.evidence()
     name = " ".join(run.argv)
     if run.error:
-        return fail(f"the credential_process {name} {run.error}", None, ev)
+        foreign = run.os_errno == errno.ENOEXEC
+        hint = "Exec format error: a build for another OS or CPU (see BINARY-ARCH)" if foreign else None
+        return fail(f"the credential_process {name} {run.error}", hint, ev)
     if run.returncode != 0:
-        hint = STS_HINTS.get(run.sts_error or "")
+        hint = _helper_hint(run)
         said = run.stderr_first_line or "(nothing on stderr)"
         return fail(
             f"the credential_process exited {run.returncode}: {said}",

@@ -158,6 +158,36 @@ def _refresh_story(facts: Any) -> tuple[bool, list[str]]:
     return bool(how), how
 
 
+def _stale_cache(
+    facts: Any, tok: Any, what: str, refresh: bool, how: list[str], ev: dict[str, Any]
+) -> Outcome | None:
+    """A helper cache holding its last, expired token is normal; None when it is a real failure (the
+    helper was asked for a current token and was handed an expired one again)."""
+    ev.update(silent_refresh=how, cache=tok.source)
+    asked = tok.meta.get("refresh_error")
+    if asked is None:  # not --live: the helper was not asked
+        if refresh:
+            return ok(
+                f"the cached token {what}; that is normal between sessions: the helper gets a new one "
+                f"silently via {', '.join(how)} (run with --live to check a current token)",
+                ev,
+            )
+        return warn(
+            f"the cached token {what} and there is no silent refresh: the next credential refresh needs an "
+            "interactive sign-in",
+            "Enable refresh tokens (offline_access) for the IdP application, or Claude Code's awsAuthRefresh.",
+            ev,
+        )
+    ev["helper"] = asked
+    if "expired" in str(asked).lower():
+        return None
+    return warn(
+        f"the cached token {what}, and the helper could not get a current one ({asked}): see LIVE-CREDENTIALS",
+        None,
+        ev,
+    )
+
+
 @check(
     "TOKEN-EXPIRY",
     title="exp/iat/nbf hold against the clock (with STS's 5-minute skew) and the session can last a working day",
@@ -176,14 +206,22 @@ def token_expiry(facts: Any) -> Outcome:
     now = float(facts.options.extra.get("now", time.time()))  # type: ignore[arg-type]
     tv = time_verdict(tok.claims, now)
     ev: dict[str, Any] = tv.to_dict()
+    refresh, how = _refresh_story(facts)
     if tv.problems:
         p = tv.problems[0]
         more = f" (and {len(tv.problems) - 1} more)" if len(tv.problems) > 1 else ""
-        return fail(f"{p.sts_error}: {p.message}{more}", None, ev)
+        from ccwb_doctor.facts.token import CACHE_SOURCES
+
+        if p.code == "expired" and not more and tok.source in CACHE_SOURCES:
+            stale = _stale_cache(facts, tok, p.message, refresh, how, ev)
+            if stale is not None:
+                return stale
+        asked = tok.meta.get("refresh_error")
+        said = f"; asked for a current token, the helper says: {asked}" if asked else ""
+        return fail(f"{p.sts_error}: {p.message}{more}{said}", None, ev)
     rem = tv.remaining or 0
     role = facts.peek("role")
     session = (role.requested_duration if role and role.requested_duration else None) or 3600
-    refresh, how = _refresh_story(facts)
     ev.update(session_seconds=session, silent_refresh=how)
     life = f"valid for {rem // 60} min more" if rem >= 0 else f"past exp by {-rem} s but within the skew"
     if rem < HELPER_MIN_LEFT and not refresh:

@@ -286,9 +286,10 @@ def _deny_reason(d: Any) -> str:
     for t in cands:
         if t.action_matched and t.principal_matched and t.failed_conditions():
             c = t.failed_conditions()[0]
+            owner = " (the audience: see TRUST-AUDIENCE)" if str(c.key).lower().endswith(":aud") else ""
             return (
                 f"{t.label}: condition {c.operator} {c.key} expects {c.expected}, the token gives "
-                f"{c.actual!r}" + (f" [{c.note}]" if c.note else "")
+                f"{c.actual!r}" + (f" [{c.note}]" if c.note else "") + owner
             )
     if any(t.action_matched and not t.principal_matched for t in cands):
         return "no Allow statement names this provider as its Federated principal"

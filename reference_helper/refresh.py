@@ -61,11 +61,14 @@ def fresh_id_token(
             response = device_login(cfg, ep)
         else:
             response, nonce = browser_login(cfg, ep, no_browser)
-    claims = oidc.verify_id_token(response["id_token"], cfg, ep, nonce)
     if response.get("refresh_token"):
+        # before verifying the ID token: with rotation the old refresh token is already spent, so a
+        # token that fails verification must not also cost the user their refresh token
+        add_secret(response["refresh_token"])
         store.save_refresh(
             response["refresh_token"], {"issuer": ep.issuer, "client_id": cfg.get("client_id")}
         )
+    claims = oidc.verify_id_token(response["id_token"], cfg, ep, nonce)
     return response["id_token"], claims, ep.issuer
 
 

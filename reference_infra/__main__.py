@@ -42,9 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ccwb_doctor.reference_infra.deploy import DeployError, bedrock_regions, deploy, ensure_oidc_provider
-
     from ccwb_doctor.options import parse_params
+    from ccwb_doctor.reference_infra.deploy import DeployError, bedrock_regions, deploy, ensure_oidc_provider
 
     args = _parser().parse_args(argv)
     try:

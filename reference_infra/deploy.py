@@ -43,17 +43,16 @@ def template_path(name_or_path: str) -> Path:
     return p
 
 
-def _session(region: str | None) -> Any:
+def client(
+    service: str, region: str | None = None, endpoint_url: str | None = None, session: Any = None
+) -> Any:
+    """A client from ``session`` (a boto3 Session, e.g. the sandbox's), else the default credential chain."""
     import boto3
-
-    return boto3.session.Session(region_name=region or None)
-
-
-def client(service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
     from botocore.config import Config
 
     cfg = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
-    return _session(region).client(service, endpoint_url=endpoint_url or None, config=cfg)
+    session = session or boto3.session.Session(region_name=region or None)
+    return session.client(service, region_name=region or None, endpoint_url=endpoint_url or None, config=cfg)
 
 
 def ensure_oidc_provider(
@@ -63,9 +62,10 @@ def ensure_oidc_provider(
     region: str | None = None,
     endpoint_url: str | None = None,
     thumbprints: Sequence[str] = (),
+    session: Any = None,
 ) -> str:
     """The ARN of the IAM OIDC provider for ``url``: found, or created through IAM."""
-    iam = client("iam", region, endpoint_url)
+    iam = client("iam", region, endpoint_url, session)
     host = url.split("://", 1)[-1]
     for entry in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
         arn = entry.get("Arn", "")
@@ -126,19 +126,20 @@ def deploy(
     region: str | None = None,
     endpoint_url: str | None = None,
     timeout: float = 1800.0,
+    session: Any = None,
 ) -> dict[str, str]:
     """Create or update ``stack`` from ``template``; wait; return the stack outputs."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     body = template_path(template).read_text("utf-8")
-    cfn = client("cloudformation", region, endpoint_url)
+    cfn = client("cloudformation", region, endpoint_url, session)
     args: dict[str, Any] = {
         "StackName": stack,
         "TemplateBody": body,
         "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (params or {}).items()],
         "Capabilities": CAPABILITIES,
     }
-    delay = 1.0 if endpoint_url else 10.0
+    delay = 0.2 if endpoint_url else 10.0
     try:
         existing = _stack_status(cfn, stack)
         if existing is None or existing.get("StackStatus") == "ROLLBACK_COMPLETE":

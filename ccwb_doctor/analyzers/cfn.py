@@ -36,6 +36,7 @@ The intrinsic functions themselves live in ``cfn_resolve.py``; the YAML loader i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,10 +83,22 @@ class _RoleInfoFields(NamedTuple):
 
 
 class RoleInfo(_RoleInfoFields):
-    """(logical_id, role_name, trust, max_session_duration, line) plus ``.arn`` and the aliases
-    ``.name`` (= role_name) and ``.trust_policy`` (= trust)."""
+    """(logical_id, role_name, trust, max_session_duration, line) plus ``.arn``, ``.generated_name``
+    (True when CloudFormation names the role: ``<stack>-<LogicalId>-<RANDOM>``, so role_name is a guess)
+    and the aliases ``.name`` (= role_name) and ``.trust_policy`` (= trust)."""
 
     arn: str = ""
+    generated_name: bool = False
+
+    def deployed_as(self, role_arn: str) -> bool:
+        """Whether ``role_arn`` can be this role once deployed (exact ARN/name, or CloudFormation's
+        generated-name pattern for this logical id)."""
+        name = role_arn.rsplit("/", 1)[-1]
+        if role_arn == self.arn or name == self.role_name:
+            return True
+        return self.generated_name and bool(
+            re.fullmatch(rf"[\w+=,.@-]+-{re.escape(self.logical_id[:64])}-[A-Z0-9]{{8,13}}", name)
+        )
 
     @property
     def name(self) -> str:
@@ -94,6 +107,19 @@ class RoleInfo(_RoleInfoFields):
     @property
     def trust_policy(self) -> dict[str, Any]:
         return self.trust
+
+
+def _document(value: Any) -> Any:
+    """A resolved policy document as plain JSON types; CloudFormation also takes the document as a JSON
+    string (templates build one with Fn::Sub when condition keys must be computed), parsed here. A
+    string that is not JSON is returned as is, for the policy parser to report."""
+    doc = plain(value)
+    if isinstance(doc, str):
+        try:
+            return json.loads(doc)
+        except ValueError:
+            return doc
+    return doc
 
 
 class PolicyDoc(NamedTuple):
@@ -311,7 +337,7 @@ class Template(Resolver):
     def roles(self, include_inactive: bool = False) -> list[RoleInfo]:
         out = []
         for r in self._active_of_type("AWS::IAM::Role", include_inactive):
-            trust = plain(self._resolve(r.properties.get("AssumeRolePolicyDocument", {})))
+            trust = _document(self._resolve(r.properties.get("AssumeRolePolicyDocument", {})))
             msd = (
                 self._resolve(r.properties["MaxSessionDuration"])
                 if "MaxSessionDuration" in r.properties
@@ -323,6 +349,7 @@ class Template(Resolver):
                 msd_i = None
             info = RoleInfo(r.logical_id, self._role_name(r), trust, msd_i, r.line)
             info.arn = self._getatt(r.logical_id, "Arn")
+            info.generated_name = "RoleName" not in r.properties
             out.append(info)
         return out
 
@@ -339,7 +366,7 @@ class Template(Resolver):
             if isinstance(pol, dict):
                 pname = self._text(pol.get("PolicyName", f"inline-{i}"))
                 out.append(
-                    PolicyDoc(pname, plain(pol.get("PolicyDocument", {})), role.line_of("Policies", i))
+                    PolicyDoc(pname, _document(pol.get("PolicyDocument", {})), role.line_of("Policies", i))
                 )
         attached = self._resolve(role.properties.get("ManagedPolicyArns", []))
         attached_arns = {self._text(a) for a in attached} if isinstance(attached, list) else set()
@@ -354,7 +381,7 @@ class Template(Resolver):
             if linked:
                 pname_node = r.properties.get("PolicyName") or r.properties.get("ManagedPolicyName")
                 pname = self._text(self._resolve(pname_node)) if pname_node else r.logical_id
-                doc = plain(self._resolve(r.properties.get("PolicyDocument", {})))
+                doc = _document(self._resolve(r.properties.get("PolicyDocument", {})))
                 out.append(PolicyDoc(pname, doc, r.line))
         return out
 

@@ -22,6 +22,8 @@ class ProbeSettings:
     nameservers: list[tuple[str, int]] | None = None  # None: the system resolver (resolv.conf)
     cafile: str | None = None  # the "system" trust store; None: OpenSSL's default paths
     public_cafile: str | None = None  # the public CA bundle; None: certifi
+    # per endpoint kind, the extra CA bundles its real client honours: [(variable, path)]
+    client_cas: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)  # HTTP(S)_PROXY / NO_PROXY
     hosts_file: str | None = "/etc/hosts"  # consulted before DNS only with the system resolver
     max_addresses: int = 8

@@ -184,8 +184,11 @@ def probe_endpoint(
 
         opener = direct_opener
     if https:
+        from ccwb_doctor.analyzers.net_dns import classify_ip
+
         result.begin("tls")
-        tls, _ = tls_stage(opener, host, ctxs, deadline, tracker)
+        private_peer = not choice.proxy and classify_ip(pins[host]) in ("loopback", "private", "link-local")
+        tls, _ = tls_stage(opener, host, ctxs, deadline, tracker, private_peer)
         emit(tls)
         if tls.status == FAIL:
             return
@@ -207,7 +210,18 @@ def probe_all(
     from ccwb_doctor.analyzers.net_tls import TLSContexts
 
     warm_imports()
-    ctxs = TLSContexts.build(settings)
+    contexts: dict[str, TLSContexts] = {}
+    ctx_lock = threading.Lock()
+
+    def ctxs_for(kind: str) -> TLSContexts:
+        """The trust each endpoint's real client has: system store plus that client's CA variables."""
+        extra = list(settings.client_cas.get(kind, ()))
+        key = "|".join(p for _, p in extra)
+        with ctx_lock:
+            if key not in contexts:
+                contexts[key] = TLSContexts.build(settings, extra)
+            return contexts[key]
+
     deadline = Deadline(settings.timeout)
     results: list[ProbeResult] = []
     trackers: list[SocketTracker] = []
@@ -233,7 +247,7 @@ def probe_all(
                 listener(r, stage)
 
         try:
-            probe_endpoint(ep, settings, ctxs, deadline, tracker, r, emit, spawn)
+            probe_endpoint(ep, settings, ctxs_for(ep.kind), deadline, tracker, r, emit, spawn)
         except Exception as exc:  # noqa: BLE001 - a probe bug is a verdict, never a crash
             emit(
                 Stage(

@@ -30,10 +30,20 @@ class TLSContexts:
     system: ssl.SSLContext  # verifies against the machine's store (or the injected bundle)
     public: ssl.SSLContext  # verifies against the public CA bundle (certifi), no hostname check
     insecure: ssl.SSLContext  # reads the certificate of a server we do not trust
+    trusted_via: tuple[str, ...] = ()  # the client's extra CA variables loaded into ``system``
 
     @classmethod
-    def build(cls, settings: ProbeSettings) -> TLSContexts:
+    def build(cls, settings: ProbeSettings, extra: list[tuple[str, str]] | None = None) -> TLSContexts:
+        """``extra``: (variable, path) CA bundles the endpoint's client adds to the system store
+        (NODE_EXTRA_CA_CERTS for Claude Code, AWS_CA_BUNDLE for the SDKs, SSL_CERT_FILE for OpenSSL)."""
         system = ssl.create_default_context(cafile=settings.cafile)
+        loaded: list[str] = []
+        for var, path in extra or []:
+            try:
+                system.load_verify_locations(cafile=path)
+                loaded.append(var)
+            except (OSError, ssl.SSLError):
+                continue  # an unreadable bundle adds nothing; the client would fail the same way
         cafile = settings.public_cafile
         if not cafile:
             import certifi
@@ -44,7 +54,7 @@ class TLSContexts:
         insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # loads no CA store: only reads certificates
         insecure.check_hostname = False
         insecure.verify_mode = ssl.CERT_NONE
-        return cls(system, public, insecure)
+        return cls(system, public, insecure, tuple(loaded))
 
 
 VERIFY_CODES = {
@@ -154,9 +164,18 @@ def _handshake(
 
 
 def tls_stage(
-    opener: Opener, host: str, ctxs: TLSContexts, deadline: Deadline, tracker: SocketTracker
+    opener: Opener,
+    host: str,
+    ctxs: TLSContexts,
+    deadline: Deadline,
+    tracker: SocketTracker,
+    private_peer: bool = False,
 ) -> tuple[Stage, dict[str, Any]]:
-    """Handshake against the system store, read the certificate, and compare with the public bundle."""
+    """Handshake against the system store, read the certificate, and compare with the public bundle.
+
+    ``private_peer``: the connection goes straight to a loopback/private address (no proxy). A chain
+    that only a configured private root validates is then the organisation's internal PKI; for a
+    public peer, or through a proxy, it is TLS interception."""
     t0 = time.monotonic()
     data: dict[str, Any] = {}
     try:
@@ -202,6 +221,14 @@ def tls_stage(
     data["public_ca"] = public_ok
     ms = ms_since(t0)
     issuer = cert.get("issuer_name", "?")
+    if public_ok is False and private_peer and ctxs.trusted_via:
+        data["private_ca"] = True
+        data["trusted_via"] = list(ctxs.trusted_via)
+        detail = (
+            f"{data['version']}, certificate for {host} issued by the private CA '{issuer}' (internal PKI), "
+            f"trusted through {' / '.join(ctxs.trusted_via)}"
+        )
+        return Stage("tls", OK, ms, "private-ca", detail, data), data
     if public_ok is False:
         data["interception"] = True
         detail = (

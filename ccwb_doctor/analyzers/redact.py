@@ -67,6 +67,9 @@ _PATTERNS = [
 ]
 _WORDLIKE = re.compile(r"[a-z]+\d*|(?:[A-Z][a-z]+)+\d*|[A-Z]+\d*|[A-Z]+s|\d+[a-z]*|v\d+|[a-z]+[A-Z][a-z]+\d*")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
+# CloudFormation's physical-name suffix (Stack-LogicalId-1A2B3C4D5E6F): upper case and digits only
+_CFN_SUFFIX = re.compile(r"[A-Z0-9]{8,13}")
+MIN_RANDOM = 16  # characters of non-word material a secret has at least
 
 
 def _entropy(s: str) -> float:
@@ -87,6 +90,11 @@ def _looks_random(s: str) -> bool:
         return False
     # paths, dotted names and identifiers are made of words: keep them
     if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
+        return False
+    # ...and generated names (a role named by CloudFormation) carry one short random suffix, no more
+    pieces = [p for p in re.split(r"[-_.~]", core) if p]
+    material = sum(len(p) for p in pieces if not _wordlike(p) and not _CFN_SUFFIX.fullmatch(p))
+    if material < MIN_RANDOM:
         return False
     classes = sum(bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
     if classes < 3:

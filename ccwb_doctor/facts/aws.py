@@ -65,8 +65,6 @@ def client(
     creds = dict(credentials) if credentials else env_credentials(env)
     if not creds:
         return None
-    import boto3
-    import botocore.session
     from botocore.config import Config
 
     t = float(timeout if timeout is not None else min(10.0, max(1.0, float(facts.options.timeout) - 1.0)))
@@ -76,16 +74,22 @@ def client(
         retries={"max_attempts": 1},
         ignore_configured_endpoint_urls=True,
     )
-    # never this machine's ~/.aws files or AWS_PROFILE: no profile variable, empty config files
-    isolated = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-    isolated.set_config_variable("config_file", os.devnull)
-    isolated.set_config_variable("credentials_file", os.devnull)
-    session = boto3.session.Session(
-        botocore_session=isolated, region_name=region or env.get("AWS_REGION") or "us-east-1", **creds
-    )
+    session = isolated_session(region or env.get("AWS_REGION") or "us-east-1", **creds)
     return session.client(
         service,
         endpoint_url=endpoint_url or endpoint_for(service, env),
         config=cfg,
         verify=ca_bundle(env),
     )
+
+
+def isolated_session(region: str, **credentials: str) -> Any:
+    """A boto3 Session with explicit credentials that never reads this machine's ~/.aws files or
+    AWS_PROFILE (a profile named there that does not exist, or its endpoint_url, cannot leak in)."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    return boto3.session.Session(botocore_session=core, region_name=region, **credentials)

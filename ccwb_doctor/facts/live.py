@@ -30,10 +30,11 @@ _ERRORISH = re.compile(
 
 
 def error_line(text: str) -> str:
-    """The line of a helper's stderr that says what went wrong: the first error-looking line (progress
-    messages such as "Opened your browser..." come first), else the last line."""
+    """The line of a helper's stderr that says what went wrong: the last error-looking line (progress
+    and recovered problems such as "Opened your browser..." or "refresh token refused; signing in
+    again" come before the fatal one), else the last line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return next((ln for ln in lines if _ERRORISH.search(ln)), lines[-1] if lines else "")
+    return next((ln for ln in reversed(lines) if _ERRORISH.search(ln)), lines[-1] if lines else "")
 
 
 def _scrub_line(text: str, facts: Facts) -> str:
@@ -54,6 +55,7 @@ class HelperRun:
     duration_ms: float = 0.0
     stderr_first_line: str = ""
     error: str | None = None  # could not run / timed out
+    os_errno: int | None = None  # why it could not be started (errno.ENOEXEC: a foreign binary)
     contract: Any = None  # analyzers.credproc.Contract when it exited 0
     sts_error: str | None = None
 
@@ -113,6 +115,7 @@ def _live_credentials(facts: Facts) -> HelperRun | None:
         return run
     except OSError as exc:
         run.error = f"cannot be started: {exc.strerror or exc}"
+        run.os_errno = exc.errno
         return run
     finally:
         run.duration_ms = (time.monotonic() - t0) * 1000

@@ -143,8 +143,25 @@ def _from_helper(facts: Facts) -> TokenFact | str:
     for ln in lines:
         facts.secrets.add(ln, token_from_text(ln))
     if proc.returncode != 0 or raw is None:
-        return f"{Path(program).name} {argv[-1]} exited {proc.returncode} without printing a token"
+        from ccwb_doctor.analyzers.redact import scrub_text
+        from ccwb_doctor.facts.live import error_line
+
+        said = scrub_text(error_line(proc.stderr or "")[:200], list(facts.secrets))
+        return f"{Path(program).name} {argv[-1]} exited {proc.returncode} without printing a token" + (
+            f": {said}" if said else ""
+        )
     return TokenFact("helper", str(program), decode(raw), {"argv": [Path(argv[0]).name, *argv[1:]]})
+
+
+def _stale(tok: TokenFact) -> bool:
+    """Expired beyond STS's clock skew."""
+    from ccwb_doctor.analyzers.jwt_token import STS_SKEW
+
+    exp = tok.claims.get("exp")
+    return isinstance(exp, int | float) and exp + STS_SKEW < time.time()
+
+
+CACHE_SOURCES = ("ccwb-monitoring", "reference-helper")
 
 
 @fact("token")
@@ -168,6 +185,14 @@ def _token(facts: Facts) -> TokenFact:
         got = _from_cache(facts, label, Path(path))
         if isinstance(got, TokenFact):
             got.tried = tried
+            if opts.live and _stale(got):
+                # a cache keeps the last token long after it expired: with --live, judge the token the
+                # helper would use now, and say why when it cannot get one
+                current = _from_helper(facts)
+                if isinstance(current, TokenFact):
+                    current.tried = [*tried, f"{label} {path}: expired; the helper supplied a current token"]
+                    return current
+                got.meta["refresh_error"] = current
             return got
         tried.append(f"{label} {path}: {got}")
     if opts.live:

@@ -163,9 +163,9 @@ def _role_trusts_oidc(trust: Any) -> bool:
 def _template_role(tpl: Any, wanted_arn: str | None) -> Any:
     roles = [r for r in tpl.roles() if _role_trusts_oidc(getattr(r, "trust_policy", None))]
     if wanted_arn:
-        name = wanted_arn.rsplit("/", 1)[-1]
         for r in roles:
-            if getattr(r, "arn", None) == wanted_arn or getattr(r, "name", None) == name:
+            if r.deployed_as(wanted_arn):
+                r.arn = wanted_arn  # the deployed role (CloudFormation may have generated its name)
                 return r
     direct = [
         r

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import binaries as B
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from ccwb_doctor.analyzers.binary import (
     analyze_path,
     canonical_arch,
 )
+from ccwb_doctor.fixtures import binaries as B
 
 BINARY_SAMPLES = {k: f() for k, f in B.SAMPLES.items() if not k.startswith("script")}
 

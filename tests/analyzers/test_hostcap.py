@@ -8,7 +8,6 @@ import platform
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import binaries as B
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from ccwb_doctor.analyzers.hostcap import (
     preset,
     read_xattr,
 )
+from ccwb_doctor.fixtures import binaries as B
 
 QEMU_AARCH64 = """enabled
 interpreter /usr/bin/qemu-aarch64-static

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures.idp import FixtureIdP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers import jwt_token as J
 from ccwb_doctor.analyzers.jwks import JwksClient, JwksError, discovery_url
+from ccwb_doctor.fixtures.idp import FixtureIdP
 
 
 @pytest.fixture
@@ -202,6 +202,7 @@ jwk_values = st.recursive(
 )
 def test_verification_never_raises_on_arbitrary_jwks(jwks: object, kid: str | None) -> None:
     import jwt
+
     from ccwb_doctor.fixtures.idp_keys import KeyRing
 
     ring = _RING.setdefault("ring", KeyRing())

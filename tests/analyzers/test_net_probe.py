@@ -8,6 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccwb_doctor.analyzers.net_endpoints import adhoc_endpoint
+from ccwb_doctor.analyzers.net_http import judge
+from ccwb_doctor.analyzers.net_model import ProbeSettings
+from ccwb_doctor.analyzers.net_probe import ProbeResult, probe_all
+from ccwb_doctor.analyzers.net_tls import cert_info
 from ccwb_doctor.fixtures.dns_server import DNSServer
 from ccwb_doctor.fixtures.netservers import (
     PKI,
@@ -21,14 +29,6 @@ from ccwb_doctor.fixtures.netservers import (
     collector_routes,
     discovery_routes,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from ccwb_doctor.analyzers.net_endpoints import adhoc_endpoint
-from ccwb_doctor.analyzers.net_http import judge
-from ccwb_doctor.analyzers.net_model import ProbeSettings
-from ccwb_doctor.analyzers.net_probe import ProbeResult, probe_all
-from ccwb_doctor.analyzers.net_tls import cert_info
 
 HOSTS = [
     "login.example.test",

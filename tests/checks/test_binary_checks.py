@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ccwb_doctor.fixtures import binaries as B
-from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.analyzers.binary import canonical_arch
 from ccwb_doctor.analyzers.hostcap import HostProfile, parse_mountinfo, preset
 from ccwb_doctor.app import run_report
 from ccwb_doctor.facts import Facts
+from ccwb_doctor.fixtures import binaries as B
+from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.model import Status
 from ccwb_doctor.options import RunOptions
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
 
+from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.model import Status
 
 CONFIG = ["CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS", "CONFIG-SHADOWED-CREDS", "CONFIG-SETTINGS"]

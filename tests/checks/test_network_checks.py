@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ccwb_doctor.app import render_report, run_report
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.dns_server import DNSServer
 from ccwb_doctor.fixtures.netservers import (
@@ -22,8 +24,6 @@ from ccwb_doctor.fixtures.netservers import (
     collector_routes,
     discovery_routes,
 )
-
-from ccwb_doctor.app import render_report, run_report
 
 NAMES = [
     "login.example.test",

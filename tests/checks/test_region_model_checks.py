@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ccwb_doctor.fixtures.scenarios import ACCOUNT, Scenario, guidance_install, write
 
 from ccwb_doctor.app import run_report
+from ccwb_doctor.fixtures.scenarios import ACCOUNT, Scenario, guidance_install, write
 from ccwb_doctor.model import Status
 
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
@@ -401,6 +401,7 @@ def test_live_iam_policies_and_profile_refresh(tmp_path: Path, monkeypatch: pyte
     import contextlib
 
     import boto3
+
     from ccwb_doctor.fixtures.aws_emulator import moto_server
 
     servers = contextlib.ExitStack()
@@ -522,7 +523,11 @@ def test_live_unreachable_aws_degrades_to_skip(
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
     home.env.update(
-        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_ENDPOINT_URL": closed}
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing-secret",
+            "AWS_ENDPOINT_URL": closed,
+        }
     )
     (res,) = run(home, "MODEL-PERMISSION", mode="live", timeout=5)
     assert res.status is Status.SKIP and "IAM: EndpointConnectionError" in res.message

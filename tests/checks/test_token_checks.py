@@ -10,14 +10,14 @@ from typing import Any
 
 import jwt
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.fixtures.idp import FixtureIdP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.jwt_token import decode
 from ccwb_doctor.app import render_report, run_report
 from ccwb_doctor.facts.token import token_from_text
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.fixtures.idp import FixtureIdP
 from ccwb_doctor.model import Result
 
 IDS = ["TOKEN-PRESENT", "TOKEN-SIGNATURE", "TOKEN-EXPIRY"]

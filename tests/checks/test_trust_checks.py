@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.fixtures.idp import FixtureIdP
 
 from ccwb_doctor.app import run_report
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.fixtures.idp import FixtureIdP
 from ccwb_doctor.model import Result
 
 ACCOUNT = sc.ACCOUNT

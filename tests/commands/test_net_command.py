@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from ccwb_doctor.cli import main
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.netservers import (
     BlackHole,
@@ -16,8 +18,6 @@ from ccwb_doctor.fixtures.netservers import (
     collector_routes,
     discovery_routes,
 )
-
-from ccwb_doctor.cli import main
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.fixtures.collector import FixtureCollector
-from ccwb_doctor.fixtures.idp import FixtureIdP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.anonymize import Anonymizer
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.fixtures.collector import FixtureCollector
+from ccwb_doctor.fixtures.idp import FixtureIdP
 
 SETTINGS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSETTINGSKEY1"
 SESSION_TOKEN = "IQoJb3JpZ2luX2VjEPLANTEDSESSIONTOKENVALUE0123456789abcdef"

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.fixtures.idp import FixtureIdP
 
 from ccwb_doctor.cli import main
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.fixtures.idp import FixtureIdP
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ccwb_doctor.reference_infra.deploy import TEMPLATES_DIR
 
 ISSUER = "https://idp.example.com/realms/dev"

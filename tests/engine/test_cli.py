@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.cli import main
+from ccwb_doctor.fixtures import scenarios as sc
 
 
 def cli(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures.scenarios import write
 
 from ccwb_doctor.facts import Facts, aws
+from ccwb_doctor.fixtures.scenarios import write
 from ccwb_doctor.options import RunOptions
 
 

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.facts import Facts
+from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.model import InputError
 from ccwb_doctor.options import RunOptions
 

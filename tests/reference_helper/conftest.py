@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from ccwb_doctor.fixtures.aws_emulator import moto_server
 from ccwb_doctor.fixtures.idp import FixtureIdP
 

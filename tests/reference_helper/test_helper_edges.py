@@ -15,9 +15,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from helper_harness import PROFILE, PY, Helper, assert_credentials, base_env
+
 from ccwb_doctor.fixtures.idp import FixtureIdP
 from ccwb_doctor.fixtures.idp_browser import follow_login
-from helper_harness import PROFILE, PY, Helper, assert_credentials, base_env
 
 STS_ERRORS = {
     "InvalidIdentityToken": (400, "No OpenIDConnect provider found in your account for https://x"),

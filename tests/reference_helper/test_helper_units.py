@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.reference_helper import cli, config, oidc, otel_headers, session, sts
-from ccwb_doctor.reference_helper.errors import HelperError, add_secret, scrub
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from ccwb_doctor.reference_helper import cli, config, oidc, otel_headers, session, sts
+from ccwb_doctor.reference_helper.errors import HelperError, add_secret, scrub
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

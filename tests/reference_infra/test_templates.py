@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from ccwb_doctor.reference_infra.deploy import TEMPLATE_NAMES, TEMPLATES_DIR, bedrock_regions, template_path
 
 from ccwb_doctor.analyzers.cfn import load_template
+from ccwb_doctor.reference_infra.deploy import TEMPLATE_NAMES, TEMPLATES_DIR, bedrock_regions, template_path
 
 AUTH = TEMPLATES_DIR / "auth.yaml"
 MON = TEMPLATES_DIR / "monitoring.yaml"

@@ -6,9 +6,9 @@ from importlib import resources
 
 import jsonschema
 import pytest
-from ccwb_doctor.fixtures import scenarios as sc
 
 from ccwb_doctor.app import render_report, run_report
+from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.model import CheckMeta, Result, Severity
 from ccwb_doctor.report import Report
 
