@@ -42,16 +42,36 @@ def issuer_mismatch(iss: str, url: str) -> str:
         )
     if a.lower() == b.lower():
         return "they differ only in letter case; provider URLs are case-sensitive"
-    if "okta" in a and a.split("/")[0] == b.split("/")[0] and ("/oauth2/" in a) != ("/oauth2/" in b):
-        org, custom = (b, a) if "/oauth2/" in a else (a, b)
+    okta = _okta_servers(a, b)
+    if okta:
+        return okta
+    if iss.startswith("http://"):
+        return "the token's issuer is http://; IAM providers and STS require https://"
+    return "they name different providers"
+
+
+def _okta_servers(a: str, b: str) -> str | None:
+    """Okta's two kinds of authorization server on one host (also on a custom domain): the org server
+    issues ``https://<host>``, a custom server ``https://<host>/oauth2/<server id>`` (e.g. ``default``)."""
+    host_a, _, path_a = a.rstrip("/").partition("/")
+    host_b, _, path_b = b.rstrip("/").partition("/")
+    if host_a.lower() != host_b.lower():
+        return None
+    custom_a, custom_b = path_a.startswith("oauth2/"), path_b.startswith("oauth2/")
+    if custom_a and custom_b and path_a != path_b:
+        return (
+            f"two different Okta custom authorization servers ({path_a.split('/', 1)[1]!r} in the token, "
+            f"{path_b.split('/', 1)[1]!r} registered): each server has its own issuer; register the provider "
+            "for the server that issues the token, or point the helper at the registered one"
+        )
+    if (custom_a and not path_b) or (custom_b and not path_a):
+        org, custom = (b, a) if custom_a else (a, b)
         return (
             f"Okta org authorization server (iss https://{org}) vs custom authorization server "
             f"(iss https://{custom}): register the provider for the server that issues the token, or "
             "point the helper at the other server"
         )
-    if iss.startswith("http://"):
-        return "the token's issuer is http://; IAM providers and STS require https://"
-    return "they name different providers"
+    return None
 
 
 @check(
