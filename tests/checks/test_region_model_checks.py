@@ -319,6 +319,18 @@ def test_user_profiles_file_is_used(home: Scenario, tmp_path: Path) -> None:
     path = write(tmp_path / "mine.json", json.dumps(doc))
     res = run(home, "MODEL-ID", extra={"profiles_file": str(path)})
     assert res[0].status is Status.PASS and res[0].evidence["table"]["data_as_of"] == "2027-01-01"
+    # a user table can name what an application inference profile routes to
+    app = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/teamA1"
+    target = (
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    )
+    write(path, json.dumps(dict(doc, application_profiles={app: [target]})))
+    set_env(home, ANTHROPIC_MODEL=app, drop=("ANTHROPIC_DEFAULT_HAIKU_MODEL",))
+    (res,) = run(home, "MODEL-ID", extra={"profiles_file": str(path)})
+    assert (
+        res.status is Status.PASS
+        and "routes to inference-profile/us.anthropic.claude-sonnet-4-5" in res.message
+    )
 
 
 # ---- REGION-ALIGNMENT ----------------------------------------------------------------------------
