@@ -175,6 +175,7 @@ CASES: list[Case] = [
     c("NumericGreaterThanEquals false", D, {"NumericGreaterThanEquals": {"n": "10"}}, {"n": "9"}),
     c("NumericEquals 1.0 == 1", A, {"NumericEquals": {"n": "1.0"}}, {"n": 1}),
     c("NumericNotEquals", A, {"NumericNotEquals": {"n": "1"}}, {"n": 2}),
+    c("NumericNotEquals missing key is true", A, {"NumericNotEquals": {"n": "1"}}, {}),
     c("Numeric non-numeric request value", D, {"NumericEquals": {"n": "1"}}, {"n": "one"}),
     c("Numeric Python-only spelling is not a number", D, {"NumericEquals": {"n": "1000"}}, {"n": "1_000"}),
     c("Numeric bad policy value is an error", D, {"NumericEquals": {"n": "x"}}, {"n": "1"}, error=True),
@@ -204,6 +205,7 @@ CASES: list[Case] = [
         {"t": "2020-01-01T00:00:00+00:00"},
     ),
     c("Date unparseable request", D, {"DateGreaterThan": {"t": "2020-01-01"}}, {"t": "yesterday"}),
+    c("DateNotEquals missing key is true", A, {"DateNotEquals": {"t": "2020-01-01"}}, {}),
     # ---- Bool, Binary, IP
     c("Bool true", A, {"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": True}),
     c("Bool false request", D, {"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": False}),
@@ -273,6 +275,13 @@ CASES: list[Case] = [
         {"k": ["a", "b"]},
     ),
     c("ForAnyValue:StringNotEquals all listed", D, {"ForAnyValue:StringNotEquals": {"k": "a"}}, {"k": ["a"]}),
+    c(
+        "ForAnyValue:StringNotEquals missing key is false (set rule beats negation)",
+        D,
+        {"ForAnyValue:StringNotEquals": {"k": "a"}},
+        {},
+    ),
+    c("ForAllValues:StringNotLike missing key is true", A, {"ForAllValues:StringNotLike": {"k": "a*"}}, {}),
     c(
         "ForAllValues:StringNotEquals none listed",
         A,
