@@ -34,6 +34,10 @@ PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
     ),
     GOOGLE: ("email", "email_verified", "hd"),
 }
+OAUTH2_KEYS: dict[str, tuple[str, ...]] = {
+    "www.amazon.com": ("app_id", "user_id"),
+    "graph.facebook.com": ("app_id", "id"),
+}
 BUILTIN_PRINCIPALS = (GOOGLE, COGNITO, "www.amazon.com", "graph.facebook.com")
 _ARN_PROVIDER = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/(.+)$")
 
@@ -63,6 +67,8 @@ def allowed_claims(prefix: str) -> frozenset[str]:
         base = {"aud", "oaud", "sub", "azp"}
     elif prefix.startswith("cognito-identity"):
         base = {"aud", "sub", "amr"}
+    elif prefix in OAUTH2_KEYS:  # Login with Amazon / Facebook (OAuth2 ProviderId flows, not JWTs)
+        base = set(OAUTH2_KEYS[prefix])
     return frozenset(base | set(PROVIDER_KEYS.get(prefix, ())))
 
 

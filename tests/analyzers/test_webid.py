@@ -283,3 +283,13 @@ def test_build_context_never_raises_and_yields_valid_context(claims: dict[str, A
         Request(ACTION, None, {"Federated": prefix}, ctx.keys),
         resource=[parse_policy(policy("StringEquals", f"{prefix}:sub", "s"))],
     )
+
+
+def test_login_with_amazon_and_facebook_keys_are_documented() -> None:
+    for prefix, key in (
+        ("www.amazon.com", "app_id"),
+        ("www.amazon.com", "user_id"),
+        ("graph.facebook.com", "id"),
+    ):
+        assert W.unexposed_conditions(policy("StringEquals", f"{prefix}:{key}"), prefix) == []
+    assert W.unexposed_conditions(policy("StringEquals", "graph.facebook.com:email"), "graph.facebook.com")
