@@ -250,6 +250,15 @@ def trust_conditions(facts: Any) -> list[Outcome]:
         return [skip(NO_TRUST)]
     if trust.policy is None:
         return [error(f"the trust policy cannot be evaluated: {trust.error}", trust.evidence())]
+    prohibited = _prohibited_in_trust(trust.document)
+    if prohibited:
+        return [
+            error(
+                f"MalformedPolicyDocument: {prohibited}: IAM refuses such a role trust policy, so it cannot be "
+                "the role's policy (check the file)",
+                trust.evidence(),
+            )
+        ]
     te = facts.trust_eval
     d = te.decision
     ev: dict[str, Any] = {
@@ -296,6 +305,23 @@ def trust_conditions(facts: Any) -> list[Outcome]:
     if always:
         outs.append(warn(f"allowed, but {always[0].message}", None, ev))
     return outs or [ok(f"the trust policy allows sts:AssumeRoleWithWebIdentity ({d.deciding[0].label})", ev)]
+
+
+def _prohibited_in_trust(doc: Any) -> str | None:
+    """Elements a role trust policy may not have (iam_research §4: a Resource element, NotPrincipal)."""
+    stmts = doc.get("Statement") if isinstance(doc, dict) else None
+    stmts = [stmts] if isinstance(stmts, dict) else stmts if isinstance(stmts, list) else []
+    for i, st in enumerate(stmts):
+        if not isinstance(st, dict):
+            continue
+        names = {str(k).lower(): str(k) for k in st}
+        label = f"statement #{i}" + (f" (Sid {st['Sid']})" if isinstance(st.get("Sid"), str) else "")
+        for bad in ("resource", "notresource"):
+            if bad in names:
+                return f"{label} has prohibited field {names[bad]}"
+        if "notprincipal" in names:
+            return f"{label} uses NotPrincipal, which role trust policies do not support"
+    return None
 
 
 def _deny_reason(d: Any) -> str:

@@ -284,6 +284,27 @@ def test_unknown_operator_is_an_error(home: sc.Scenario, idp: FixtureIdP) -> Non
     assert str(r.status) == "error" and "StringEqualz" in r.message
 
 
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({"Resource": "*"}, "prohibited field Resource"),
+        ({"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}, "NotPrincipal"),
+    ],
+)
+def test_trust_policy_with_prohibited_elements_is_an_error(
+    home: sc.Scenario, idp: FixtureIdP, extra: dict[str, Any], needle: str
+) -> None:
+    doc = trust_doc(idp, aud_sub(idp))
+    deny = {"Effect": "Deny", "Action": "sts:*", **extra}
+    if "NotPrincipal" not in extra:
+        deny["Principal"] = "*"
+    doc["Statement"].append(deny)
+    r = one(home, "TRUST-CONDITIONS", idp.mint(), trust_policy=write_trust(home, doc))
+    assert (
+        str(r.status) == "error" and r.message.startswith("MalformedPolicyDocument:") and needle in r.message
+    )
+
+
 @pytest.mark.parametrize("text", ["{not json", '{"Version": "2012-10-17"}', "[]"])
 def test_unusable_trust_file_is_an_error(home: sc.Scenario, idp: FixtureIdP, text: str) -> None:
     r = one(home, "TRUST-CONDITIONS", idp.mint(), trust_policy=write_trust(home, text))
