@@ -228,8 +228,14 @@ def test_template_policies(home: Scenario, tmp_path: Path) -> None:
 def test_skips_without_policy_and_in_gateway_mode(home: Scenario, tmp_path: Path) -> None:
     (res,) = run(home, "MODEL-PERMISSION")
     assert res.status is Status.SKIP and "--permissions-policy" in res.message
-    set_env(home, CLAUDE_CODE_SKIP_BEDROCK_AUTH="1")
     pol = policy_file(tmp_path, "p.json", regional(["us-east-1"]))
+    # a VPC endpoint as base URL still carries the role's signature: the permissions are evaluated
+    set_env(home, ANTHROPIC_BEDROCK_BASE_URL="https://vpce-1a2b.bedrock-runtime.us-east-1.vpce.amazonaws.com")
+    assert Status.SKIP not in {r.status for r in run(home, "MODEL-PERMISSION", permissions_policies=[pol])}
+    set_env(home, ANTHROPIC_BEDROCK_BASE_URL="https://llm-gateway.corp.example/bedrock")
+    (res,) = run(home, "MODEL-PERMISSION", permissions_policies=[pol])
+    assert res.status is Status.SKIP and "gateway mode" in res.message and "llm-gateway" in res.message
+    set_env(home, CLAUDE_CODE_SKIP_BEDROCK_AUTH="1", drop=("ANTHROPIC_BEDROCK_BASE_URL",))
     (res,) = run(home, "MODEL-PERMISSION", permissions_policies=[pol])
     assert res.status is Status.SKIP and "gateway mode" in res.message
 
