@@ -27,8 +27,13 @@ def _id_outcome(m: Any, table: Any) -> Outcome:
         return warn(f"{m.label} is an alias that depends on the Claude Code release", None, ev)
     dep = f" ({m.var} is deprecated: use ANTHROPIC_DEFAULT_HAIKU_MODEL)" if m.deprecated else ""
     if m.kind == "app-profile-arn":
-        known = str(m.arn) in table.application_profiles
-        what = "routes to known models" if known else "its models are resolvable only with --live"
+        targets = table.application_profiles.get(str(m.arn))
+        if targets:
+            shown = ", ".join(t.split(":", 5)[-1] for t in targets[:2])
+            more = f" and {len(targets) - 2} more" if len(targets) > 2 else ""
+            what = f"routes to {shown}{more}"
+        else:
+            what = "its models are resolvable only with --live"
         return (warn if dep else ok)(f"{m.label} is an application inference profile ({what}){dep}", ev)
     mid = m.model_id
     if mid is None:  # pragma: no cover - every other kind carries a model id

@@ -42,16 +42,36 @@ def issuer_mismatch(iss: str, url: str) -> str:
         )
     if a.lower() == b.lower():
         return "they differ only in letter case; provider URLs are case-sensitive"
-    if "okta" in a and a.split("/")[0] == b.split("/")[0] and ("/oauth2/" in a) != ("/oauth2/" in b):
-        org, custom = (b, a) if "/oauth2/" in a else (a, b)
+    okta = _okta_servers(a, b)
+    if okta:
+        return okta
+    if iss.startswith("http://"):
+        return "the token's issuer is http://; IAM providers and STS require https://"
+    return "they name different providers"
+
+
+def _okta_servers(a: str, b: str) -> str | None:
+    """Okta's two kinds of authorization server on one host (also on a custom domain): the org server
+    issues ``https://<host>``, a custom server ``https://<host>/oauth2/<server id>`` (e.g. ``default``)."""
+    host_a, _, path_a = a.rstrip("/").partition("/")
+    host_b, _, path_b = b.rstrip("/").partition("/")
+    if host_a.lower() != host_b.lower():
+        return None
+    custom_a, custom_b = path_a.startswith("oauth2/"), path_b.startswith("oauth2/")
+    if custom_a and custom_b and path_a != path_b:
+        return (
+            f"two different Okta custom authorization servers ({path_a.split('/', 1)[1]!r} in the token, "
+            f"{path_b.split('/', 1)[1]!r} registered): each server has its own issuer; register the provider "
+            "for the server that issues the token, or point the helper at the registered one"
+        )
+    if (custom_a and not path_b) or (custom_b and not path_a):
+        org, custom = (b, a) if custom_a else (a, b)
         return (
             f"Okta org authorization server (iss https://{org}) vs custom authorization server "
             f"(iss https://{custom}): register the provider for the server that issues the token, or "
             "point the helper at the other server"
         )
-    if iss.startswith("http://"):
-        return "the token's issuer is http://; IAM providers and STS require https://"
-    return "they name different providers"
+    return None
 
 
 @check(
@@ -230,6 +250,15 @@ def trust_conditions(facts: Any) -> list[Outcome]:
         return [skip(NO_TRUST)]
     if trust.policy is None:
         return [error(f"the trust policy cannot be evaluated: {trust.error}", trust.evidence())]
+    prohibited = _prohibited_in_trust(trust.document)
+    if prohibited:
+        return [
+            error(
+                f"MalformedPolicyDocument: {prohibited}: IAM refuses such a role trust policy, so it cannot be "
+                "the role's policy (check the file)",
+                trust.evidence(),
+            )
+        ]
     te = facts.trust_eval
     d = te.decision
     ev: dict[str, Any] = {
@@ -276,6 +305,23 @@ def trust_conditions(facts: Any) -> list[Outcome]:
     if always:
         outs.append(warn(f"allowed, but {always[0].message}", None, ev))
     return outs or [ok(f"the trust policy allows sts:AssumeRoleWithWebIdentity ({d.deciding[0].label})", ev)]
+
+
+def _prohibited_in_trust(doc: Any) -> str | None:
+    """Elements a role trust policy may not have (iam_research §4: a Resource element, NotPrincipal)."""
+    stmts = doc.get("Statement") if isinstance(doc, dict) else None
+    stmts = [stmts] if isinstance(stmts, dict) else stmts if isinstance(stmts, list) else []
+    for i, st in enumerate(stmts):
+        if not isinstance(st, dict):
+            continue
+        names = {str(k).lower(): str(k) for k in st}
+        label = f"statement #{i}" + (f" (Sid {st['Sid']})" if isinstance(st.get("Sid"), str) else "")
+        for bad in ("resource", "notresource"):
+            if bad in names:
+                return f"{label} has prohibited field {names[bad]}"
+        if "notprincipal" in names:
+            return f"{label} uses NotPrincipal, which role trust policies do not support"
+    return None
 
 
 def _deny_reason(d: Any) -> str:

@@ -566,7 +566,7 @@ def builtin_profiles_path() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> ProfilesTable:
+def _load_cached(path: str, stamp: tuple[int, int]) -> ProfilesTable:
     import json
 
     try:
@@ -585,20 +585,27 @@ def load_profiles_table(path: str | None = None) -> ProfilesTable:
 
     p = path or builtin_profiles_path()
     try:
-        mtime = os.stat(p).st_mtime
+        st = os.stat(p)
+        stamp = (st.st_mtime_ns, st.st_size)  # a rewritten file is read again
     except OSError as exc:
         raise ProfilesTableError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return _load_cached(p, mtime)
+    return _load_cached(p, stamp)
 
 
 def merge_live_profiles(table: ProfilesTable, summaries: list[dict[str, Any]]) -> ProfilesTable:
     """Overlay ``bedrock:ListInferenceProfiles`` / ``GetInferenceProfile`` results on ``table``.
 
     SYSTEM_DEFINED Anthropic profiles replace the destinations of the matching entry (or add one);
-    APPLICATION profiles are recorded with the ARNs of the models they route to.
+    APPLICATION profiles are recorded with what they route to. The API lists only the foundation-model
+    ARNs behind an application profile; one whose models span several regions (or the region-less
+    global ARN) was created from a system profile, which Bedrock also authorizes, so when exactly one
+    system profile of that model has those destinations and serves the application profile's region,
+    the application profile is recorded as routing to that system profile (a note says so).
     """
     models = dict(table.models)
     apps = dict(table.application_profiles)
+    notes = list(table.notes)
+    app_summaries: list[tuple[str, list[str]]] = []
     for s in summaries:
         if not isinstance(s, dict):
             continue
@@ -606,7 +613,7 @@ def merge_live_profiles(table: ProfilesTable, summaries: list[dict[str, Any]]) -
         model_arns = [m.get("modelArn") for m in s.get("models") or [] if isinstance(m, dict)]
         model_arns = [a for a in model_arns if isinstance(a, str)]
         if kind == "APPLICATION" and isinstance(arn, str):
-            apps[arn] = tuple(model_arns)
+            app_summaries.append((arn, model_arns))
             continue
         try:
             mid = parse_model_id(pid)
@@ -624,7 +631,7 @@ def merge_live_profiles(table: ProfilesTable, summaries: list[dict[str, Any]]) -
                 dests.append(parsed.region)
         if not dests:
             continue
-        found = table.profile(mid.raw)
+        found = _find_profile(models, mid.raw)
         entry = ProfileEntry(mid.raw, mid.geography, tuple(dests), tuple(dests))
         if found:
             m, old = found
@@ -640,6 +647,47 @@ def merge_live_profiles(table: ProfilesTable, summaries: list[dict[str, Any]]) -
             profs = dict(prev.profiles) if prev else {}
             profs[mid.geography] = entry
             models[key] = ModelEntry(key, mid.name, "", mid.base, GEOGRAPHIES[mid.geography], profs)
-    return ProfilesTable(
-        table.data_as_of, f"{table.source} + live", table.regions, models, apps, list(table.notes)
-    )
+    for arn, model_arns in app_summaries:
+        system = _system_profile_behind(arn, model_arns, models)
+        if system is not None:
+            apps[arn] = (system,)
+            notes.append(f"{arn} routes to {system} (inferred from the regions of its models)")
+        else:
+            apps[arn] = tuple(model_arns)
+    return ProfilesTable(table.data_as_of, f"{table.source} + live", table.regions, models, apps, notes)
+
+
+def _find_profile(models: dict[str, ModelEntry], profile_id: str) -> tuple[ModelEntry, ProfileEntry] | None:
+    for m in models.values():
+        for pe in m.profiles.values():
+            if pe.profile_id == profile_id:
+                return m, pe
+    return None
+
+
+def _system_profile_behind(app_arn: str, model_arns: list[str], models: dict[str, ModelEntry]) -> str | None:
+    """The system profile an application profile was copied from, when its model ARNs say so uniquely."""
+    try:
+        app = parse_arn(app_arn)
+        targets = [parse_arn(a) for a in model_arns]
+    except ArnError:
+        return None
+    bases = {t.resource_id for t in targets if t.resource_type == "foundation-model"}
+    if len(bases) != 1 or (len(targets) < 2 and all(t.region for t in targets)):
+        return None  # a single-region application profile copies a foundation model
+    regions = {t.region for t in targets if t.region}
+    is_global = any(not t.region for t in targets)
+    (base,) = bases
+    hits = [
+        pe.profile_id
+        for m in models.values()
+        if m.base_id == base
+        for pe in m.profiles.values()
+        if (pe.geography == "global") == is_global
+        and GEOGRAPHIES[pe.geography] == app.partition
+        and app.region in pe.sources
+        and (is_global or set(pe.destinations) == regions)
+    ]
+    if len(hits) != 1:
+        return None
+    return f"arn:{app.partition}:bedrock:{app.region}:{app.account}:inference-profile/{hits[0]}"

@@ -563,6 +563,7 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 def resource_matches(pattern: str, resource: str) -> bool:
-    """IAM Resource pattern match: ARN-aware (``*`` does not cross ``:`` before the resource part)."""
+    """IAM Resource pattern match: ARN-aware (``*`` does not cross ``:`` before the resource part, unless
+    it is the last character of a segment, as the IAM user guide documents for resource ARNs)."""
     rx, _ = compile_arns([compile_template(pattern, wildcards=True, variables=False).pieces])
     return rx is not None and rx.match(resource) is not None

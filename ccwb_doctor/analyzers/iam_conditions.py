@@ -95,11 +95,16 @@ def _b_arn(vals: list[tuple[Piece, ...]]) -> tuple[Matcher, str]:
     return (lambda x: x.count(":") >= 5 and rx.match(x) is not None), note
 
 
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
 def _parse_number(s: str) -> float | None:
-    try:
-        f = float(s.strip())
-    except ValueError:
+    """A decimal number (integer, decimal, exponent); Python-only spellings such as ``1_000``, ``inf``
+    or ``nan`` are not numbers to IAM."""
+    t = s.strip()
+    if not _NUMBER.match(t):
         return None
+    f = float(t)
     return f if math.isfinite(f) else None
 
 

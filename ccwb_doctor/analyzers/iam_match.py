@@ -4,7 +4,8 @@ Patterns are compiled once, at policy parse time, into regular expressions:
 
 * ``glob``: ``*`` matches any run of characters (including ``:`` and ``/``), ``?`` exactly one.
 * ``arn``: the first five colon-separated ARN parts are matched one by one (``*`` never crosses a
-  ``:`` there); the sixth part, the resource, may contain colons and ``*`` crosses them.
+  ``:`` there); the sixth part, the resource, may contain colons and ``*`` crosses them. In the
+  Resource element (not in ``Arn*`` conditions) a ``*`` that ends a segment may also cross colons.
 
 Policy variables (``${aws:username}``, ``${key, 'default'}``) and the escapes ``${*}``, ``${?}`` and
 ``${$}`` are kept in a :class:`Template`; the substituted text is always literal (a ``*`` inside a
@@ -152,17 +153,32 @@ def _split_pieces_on_colon(pieces: Sequence[Piece]) -> list[list[Piece]]:
     return segs
 
 
-def arn_regex(pieces: Sequence[Piece]) -> str | None:
+def _segment(seg: Sequence[Piece], expand_trailing: bool) -> str:
+    """One ARN segment: ``*`` stays inside the segment, except a trailing ``*`` when ``expand_trailing``."""
+    if expand_trailing and seg and seg[-1] == ("wild", "*"):
+        return _glob_body(seg[:-1], "[^:]*") + ".*"
+    return _glob_body(seg, "[^:]*")
+
+
+def arn_regex(pieces: Sequence[Piece], *, resource: bool = False) -> str | None:
     """Regex source for an ARN pattern, segment-wise; None when the pattern is not a 6-part ARN.
 
-    A bare ``*`` is returned as ``.*`` (matches any ARN).
+    A bare ``*`` is returned as ``.*`` (matches any ARN). ``*`` and ``?`` never cross a ``:`` in the
+    first five segments (the ``Arn*`` condition operators check each of the six parts separately).
+    With ``resource`` (the Resource/NotResource elements) a ``*`` that is the *last character of a
+    segment* may expand beyond the colon boundaries, as the IAM user guide states for resource ARNs
+    ("If the * wildcard is the last character of a resource ARN segment, it can expand to match
+    beyond colon boundaries"); so ``arn:aws:bedrock:*`` covers every Bedrock ARN, and such a pattern
+    with fewer than six segments is well-formed.
     """
     if len(pieces) == 1 and pieces[0] == ("wild", "*"):
         return ".*"
     segs = _split_pieces_on_colon(pieces)
     if len(segs) < 6:
+        if resource and len(segs) > 1 and segs[-1] and segs[-1][-1] == ("wild", "*"):
+            return ":".join(_segment(s, True) for s in segs)
         return None
-    head = [_glob_body(s, "[^:]*") for s in segs[:5]]
+    head = [_segment(s, resource) for s in segs[:5]]
     tail_pieces: list[Piece] = []
     for i, s in enumerate(segs[5:]):
         if i:
@@ -179,13 +195,14 @@ def compile_globs(sources: Sequence[str], flags: int = 0) -> re.Pattern[str] | N
 
 
 def compile_arns(patterns: Sequence[Sequence[Piece]]) -> tuple[re.Pattern[str] | None, list[str]]:
-    """Compile Resource patterns: ARNs segment-wise; a pattern that does not start with ``arn:`` is a
-    plain glob; one that starts with ``arn:`` but has fewer than six parts never matches. Returns
+    """Compile Resource patterns: ARNs segment-wise (a segment-final ``*`` may cross colons); a pattern
+    that does not start with ``arn:`` is a plain glob; one that starts with ``arn:`` but has fewer than
+    six parts and does not end with ``*`` never matches. Returns
     (regex or None when nothing can match, the patterns that are not well-formed ARNs)."""
     srcs: list[str] = []
     bad: list[str] = []
     for pieces in patterns:
-        src = arn_regex(pieces)
+        src = arn_regex(pieces, resource=True)
         if src is None:
             text = "".join(p[1] for p in pieces)
             bad.append(text)

@@ -5,8 +5,10 @@
 - ``ANTHROPIC_MODEL`` (an id, an ARN, or an alias ``sonnet``/``opus``/``haiku``/``opusplan``, optionally
   with a ``[1m]`` suffix), ``ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL``, the deprecated
   ``ANTHROPIC_SMALL_FAST_MODEL`` and its region ``ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION``;
-- the Bedrock switches ``CLAUDE_CODE_USE_BEDROCK``, gateway mode (``CLAUDE_CODE_SKIP_BEDROCK_AUTH``,
-  ``ANTHROPIC_BEDROCK_BASE_URL``) and the region (``AWS_REGION`` → ``AWS_DEFAULT_REGION``).
+- the Bedrock switches ``CLAUDE_CODE_USE_BEDROCK``, gateway mode (``CLAUDE_CODE_SKIP_BEDROCK_AUTH``, or
+  ``ANTHROPIC_BEDROCK_BASE_URL`` naming a non-AWS host; a base URL on an AWS endpoint such as a VPC
+  endpoint still carries the role's SigV4 signature, so it is not a gateway) and the region
+  (``AWS_REGION`` → ``AWS_DEFAULT_REGION``).
 
 Each configured value becomes a ``ConfiguredModel`` (kind, parsed id or ARN, the region its requests
 go to, a one-line ``problem`` when it cannot be used). Aliases are resolved through the tier pins
@@ -164,6 +166,20 @@ def _safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else "<not a URL>"
 
 
+_AWS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".amazonaws.eu")
+
+
+def _aws_host(url: str) -> bool:
+    """True for an AWS service endpoint (regional, FIPS, VPC endpoint ``*.vpce.amazonaws.com``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    return host.endswith(_AWS_SUFFIXES)
+
+
 def read_model_config(env: Mapping[str, Any]) -> ModelConfig:
     """Claude Code's Bedrock model configuration from its effective environment (never raises)."""
     env = env if isinstance(env, Mapping) else {}
@@ -174,11 +190,18 @@ def read_model_config(env: Mapping[str, Any]) -> ModelConfig:
             break
     small_region = _get(env, SMALL_FAST_REGION_VAR)
     gateway_reason = None
+    endpoint_note = None
     if truthy(env.get("CLAUDE_CODE_SKIP_BEDROCK_AUTH")):
         gateway_reason = "CLAUDE_CODE_SKIP_BEDROCK_AUTH is set: requests go unsigned to a gateway"
     elif _get(env, "ANTHROPIC_BEDROCK_BASE_URL"):
         url = _safe_url(_get(env, "ANTHROPIC_BEDROCK_BASE_URL") or "")
-        gateway_reason = f"ANTHROPIC_BEDROCK_BASE_URL={url} overrides the Bedrock endpoint"
+        if _aws_host(url):
+            endpoint_note = (
+                f"ANTHROPIC_BEDROCK_BASE_URL={url} is an AWS endpoint (e.g. a VPC endpoint): requests are "
+                "still signed with the role's credentials, so its permissions are checked"
+            )
+        else:
+            gateway_reason = f"ANTHROPIC_BEDROCK_BASE_URL={url} sends requests to a gateway, not to Bedrock"
     cfg = ModelConfig(
         use_bedrock=truthy(env.get("CLAUDE_CODE_USE_BEDROCK")),
         gateway=gateway_reason is not None,
@@ -187,6 +210,8 @@ def read_model_config(env: Mapping[str, Any]) -> ModelConfig:
         region_source=source,
         small_fast_region=small_region,
     )
+    if endpoint_note:
+        cfg.notes.append(endpoint_note)
     raw: dict[str, str] = {k: v for k in MODEL_VARS if (v := _get(env, k)) is not None}
     for var, value in raw.items():
         r = small_region if var in TIER_VARS["haiku"] and small_region else region

@@ -34,11 +34,12 @@ PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
     ),
     GOOGLE: ("email", "email_verified", "hd"),
 }
+OAUTH2_KEYS: dict[str, tuple[str, ...]] = {
+    "www.amazon.com": ("app_id", "user_id"),
+    "graph.facebook.com": ("app_id", "id"),
+}
 BUILTIN_PRINCIPALS = (GOOGLE, COGNITO, "www.amazon.com", "graph.facebook.com")
 _ARN_PROVIDER = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/(.+)$")
-_NEGATED = re.compile(
-    r"^(?:For(?:Any|All)Value:)?(?:StringNot|ArnNot|NotIpAddress|NumericNotEquals|DateNotEquals)", re.I
-)
 
 
 def provider_prefix(url: str) -> str:
@@ -66,6 +67,8 @@ def allowed_claims(prefix: str) -> frozenset[str]:
         base = {"aud", "oaud", "sub", "azp"}
     elif prefix.startswith("cognito-identity"):
         base = {"aud", "sub", "amr"}
+    elif prefix in OAUTH2_KEYS:  # Login with Amazon / Facebook (OAuth2 ProviderId flows, not JWTs)
+        base = set(OAUTH2_KEYS[prefix])
     return frozenset(base | set(PROVIDER_KEYS.get(prefix, ())))
 
 
@@ -188,6 +191,15 @@ def iter_conditions(policy: object) -> Iterator[tuple[str, dict[str, Any], str, 
                     yield label, dict(st), str(op), str(key), values
 
 
+def _holds_when_missing(op: str, key: str, values: Any) -> bool:
+    """What the evaluator decides for this condition when its key is absent (negated operators,
+    IfExists and ForAllValues hold; ForAnyValue never does, even negated; Null depends on its value)."""
+    from ccwb_doctor.analyzers.iam_conditions import compile_one
+
+    cond = compile_one(op, key, values, variables=True)
+    return cond.error is None and cond.evaluate({}).result
+
+
 def unexposed_conditions(policy: object, prefix: str) -> list[Unexposed]:
     """Conditions on ``<prefix>:<claim>`` keys that STS never populates."""
     allowed = allowed_claims(prefix)
@@ -199,16 +211,7 @@ def unexposed_conditions(policy: object, prefix: str) -> list[Unexposed]:
         claim = key[len(lp) :]
         if claim.lower() in {a.lower() for a in allowed}:
             continue
-        base = op.split(":", 1)[-1]
-        always = (
-            bool(_NEGATED.match(op))
-            or base.lower().endswith("ifexists")
-            or op.lower().startswith("forallvalues:")
-        )
-        if base.lower() == "null":
-            vals = values if isinstance(values, list) else [values]
-            always = any(str(v).lower() == "true" for v in vals)
-        out.append(Unexposed(label, op, key, claim, always))
+        out.append(Unexposed(label, op, key, claim, _holds_when_missing(op, key, values)))
     return out
 
 

@@ -220,7 +220,9 @@ def _ssl_verify(facts: Facts) -> Any:
 def _jwks_client(facts: Facts) -> Any:
     from ccwb_doctor.analyzers.jwks import JwksClient
 
-    cache = Path(facts.home) / ".cache" / "ccwb-doctor" / "jwks"
+    # the user cache dir: $XDG_CACHE_HOME (unless --home pins every user path) or <home>/.cache
+    xdg = facts.env.get("XDG_CACHE_HOME") if not facts.options.home else None
+    cache = (Path(xdg) if xdg else Path(facts.home) / ".cache") / "ccwb-doctor" / "jwks"
     ttl = float(facts.options.extra.get("jwks_ttl", 3600.0))  # type: ignore[arg-type]
     # up to 4 requests (discovery + JWKS, once more for an unknown kid) must fit in one check's timeout
     timeout = min(5.0, max(0.5, float(facts.options.timeout) / 5))

@@ -324,3 +324,37 @@ def test_merge_live_profiles() -> None:
     assert app in live.application_profiles
     assert "live" in live.source
     assert t.profile("us.anthropic.claude-sonnet-4-6")[1].destinations != ("us-east-1", "us-west-2")  # type: ignore[index]
+
+
+def test_live_application_profile_copied_from_a_system_profile() -> None:
+    """ListInferenceProfiles lists only foundation-model ARNs behind an application profile; several
+    regions (or the region-less global ARN) mean it was copied from a system profile, which Bedrock
+    also authorizes, so the table records that profile when exactly one matches."""
+    t = b.load_profiles_table()
+    acct = "123456789012"
+    base = "anthropic.claude-opus-4-1-20250805-v1:0"  # us. only: us-east-1, us-east-2, us-west-2
+    us = [f"arn:aws:bedrock:{r}::foundation-model/{base}" for r in ("us-east-1", "us-east-2", "us-west-2")]
+    g_base = "anthropic.claude-sonnet-4-6"
+    apps = {
+        "cris": (f"arn:aws:bedrock:us-east-2:{acct}:application-inference-profile/cris", us),
+        "single": (f"arn:aws:bedrock:us-east-1:{acct}:application-inference-profile/single", us[:1]),
+        "odd": (f"arn:aws:bedrock:us-east-1:{acct}:application-inference-profile/odd", us[:2]),
+        "global": (
+            f"arn:aws:bedrock:eu-west-1:{acct}:application-inference-profile/glob",
+            [
+                f"arn:aws:bedrock:eu-west-1::foundation-model/{g_base}",
+                f"arn:aws:bedrock:::foundation-model/{g_base}",
+            ],
+        ),
+    }
+    summaries = [
+        {"inferenceProfileArn": arn, "type": "APPLICATION", "models": [{"modelArn": m} for m in ms]}
+        for arn, ms in apps.values()
+    ]
+    live = b.merge_live_profiles(t, summaries)
+    got = live.application_profiles
+    assert got[apps["cris"][0]] == (f"arn:aws:bedrock:us-east-2:{acct}:inference-profile/us.{base}",)
+    assert got[apps["global"][0]] == (f"arn:aws:bedrock:eu-west-1:{acct}:inference-profile/global.{g_base}",)
+    assert got[apps["single"][0]] == tuple(us[:1])  # a one-region profile copies the foundation model
+    assert got[apps["odd"][0]] == tuple(us[:2])  # no system profile has exactly these destinations
+    assert any("inferred from the regions" in n for n in live.notes)

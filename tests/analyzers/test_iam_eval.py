@@ -175,7 +175,9 @@ CASES: list[Case] = [
     c("NumericGreaterThanEquals false", D, {"NumericGreaterThanEquals": {"n": "10"}}, {"n": "9"}),
     c("NumericEquals 1.0 == 1", A, {"NumericEquals": {"n": "1.0"}}, {"n": 1}),
     c("NumericNotEquals", A, {"NumericNotEquals": {"n": "1"}}, {"n": 2}),
+    c("NumericNotEquals missing key is true", A, {"NumericNotEquals": {"n": "1"}}, {}),
     c("Numeric non-numeric request value", D, {"NumericEquals": {"n": "1"}}, {"n": "one"}),
+    c("Numeric Python-only spelling is not a number", D, {"NumericEquals": {"n": "1000"}}, {"n": "1_000"}),
     c("Numeric bad policy value is an error", D, {"NumericEquals": {"n": "x"}}, {"n": "1"}, error=True),
     # ---- Date
     c(
@@ -203,6 +205,7 @@ CASES: list[Case] = [
         {"t": "2020-01-01T00:00:00+00:00"},
     ),
     c("Date unparseable request", D, {"DateGreaterThan": {"t": "2020-01-01"}}, {"t": "yesterday"}),
+    c("DateNotEquals missing key is true", A, {"DateNotEquals": {"t": "2020-01-01"}}, {}),
     # ---- Bool, Binary, IP
     c("Bool true", A, {"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": True}),
     c("Bool false request", D, {"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": False}),
@@ -272,6 +275,13 @@ CASES: list[Case] = [
         {"k": ["a", "b"]},
     ),
     c("ForAnyValue:StringNotEquals all listed", D, {"ForAnyValue:StringNotEquals": {"k": "a"}}, {"k": ["a"]}),
+    c(
+        "ForAnyValue:StringNotEquals missing key is false (set rule beats negation)",
+        D,
+        {"ForAnyValue:StringNotEquals": {"k": "a"}},
+        {},
+    ),
+    c("ForAllValues:StringNotLike missing key is true", A, {"ForAllValues:StringNotLike": {"k": "a*"}}, {}),
     c(
         "ForAllValues:StringNotEquals none listed",
         A,
@@ -354,6 +364,22 @@ CASES: list[Case] = [
         "resource prefix wildcard", A, identity=[doc(st(resource="arn:aws:s3:::bucket/*"))], res=OBJ + "/a/b"
     ),
     Case("resource is case-sensitive", D, identity=[doc(st(resource="arn:aws:s3:::Bucket/*"))]),
+    # "If the * wildcard is the last character of a resource ARN segment, it can expand to match beyond
+    # colon boundaries" (IAM user guide, Resource element); a * inside a segment stays in it.
+    Case("resource: segment-final * crosses colons", A, identity=[doc(st(resource="arn:aws:s3:*"))]),
+    Case(
+        "resource: account-segment-final * crosses colons",
+        A,
+        identity=[doc(st(resource="arn:aws:iam::1*:role/dev"))],
+        res="arn:aws:iam::1:2:3:role/dev",
+    ),
+    Case(
+        "resource: * inside a segment does not cross colons",
+        D,
+        identity=[doc(st(resource="arn:aws:iam::*3:role/dev"))],
+        res="arn:aws:iam::1:2:3:role/dev",
+    ),
+    Case("resource: short ARN without a final * never matches", D, identity=[doc(st(resource="arn:aws:s3"))]),
     Case(
         "bedrock model id with colon",
         A,
@@ -798,6 +824,11 @@ def test_helpers() -> None:
         "arn:aws:bedrock:*::foundation-model/*", "arn:aws:bedrock:us-west-2:111122223333:foundation-model/x"
     )
     assert resource_matches("arn:aws:bedrock:*::foundation-model/*", "arn:aws:bedrock:::foundation-model/x")
-    assert not resource_matches("arn:aws:bedrock:*", "arn:aws:bedrock:us-east-1::foundation-model/x")
+    assert resource_matches("arn:aws:bedrock:*", "arn:aws:bedrock:us-east-1::foundation-model/x")
+    assert not resource_matches("arn:aws:bedrock", "arn:aws:bedrock:us-east-1::foundation-model/x")
+    assert resource_matches(
+        "arn:aws:bedrock:us-*:*:inference-profile/*",
+        "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.x",
+    )
     assert resource_matches("*", "anything") and resource_matches("bucket-*", "bucket-1")
     assert isinstance(evaluate(Request("x:y")), Decision)

@@ -233,3 +233,35 @@ def test_set_operators_on_missing_or_empty_keys(op: str, values: list[str], actu
             return
         got[qual] = dec.allowed
     assert got == {"ForAnyValue": False, "ForAllValues": True}
+
+
+def _allowed(op: str, values: list[str], actual: Any) -> bool:
+    pol = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Action": "*", "Condition": {op: {"k": values}}},
+        }
+    )
+    return evaluate(Request("s3:GetObject", context={"k": actual}), identity=[pol]).allowed
+
+
+PRESENT_OPS = st.sampled_from(
+    ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase", "ArnLike"]
+)
+
+
+@SETTINGS
+@given(PRESENT_OPS, st.lists(PATTERNS, min_size=1, max_size=3), WORDS)
+def test_ifexists_on_a_present_key_is_the_plain_operator(op: str, values: list[str], actual: str) -> None:
+    assert _allowed(op + "IfExists", values, actual) == _allowed(op, values, actual)
+
+
+@SETTINGS
+@given(PRESENT_OPS, st.lists(PATTERNS, min_size=1, max_size=3), WORDS)
+def test_set_operators_on_a_single_present_value_are_the_plain_operator(
+    op: str, values: list[str], actual: str
+) -> None:
+    plain = _allowed(op, values, actual)
+    assert _allowed(f"ForAnyValue:{op}", values, actual) == plain
+    assert _allowed(f"ForAllValues:{op}", values, actual) == plain
+    assert _allowed(f"ForAllValues:{op}", values, [actual]) == plain

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from ccwb_doctor.analyzers import iam
-from ccwb_doctor.analyzers.bedrock import ProfilesTable, load_profiles_table
+from ccwb_doctor.analyzers.bedrock import (
+    GEOGRAPHIES,
+    ProfilesTable,
+    build_profiles_table,
+    load_profiles_table,
+)
 from ccwb_doctor.analyzers.matrix import MatrixEvaluator, evaluate_matrix, plan_requests
 
 ACCT = "123456789012"
@@ -217,6 +224,31 @@ def test_application_inference_profile(table: ProfilesTable) -> None:
     assert elsewhere.problems and "lives in us-east-1" in elsewhere.problems[0]
 
 
+def test_live_application_profile_adds_its_system_profile_legs(table: ProfilesTable) -> None:
+    from ccwb_doctor.analyzers.bedrock import merge_live_profiles
+
+    base = "anthropic.claude-opus-4-1-20250805-v1:0"
+    app = f"arn:aws:bedrock:us-east-1:{ACCT}:application-inference-profile/team-c"
+    fms = [f"arn:aws:bedrock:{r}::foundation-model/{base}" for r in ("us-east-1", "us-east-2", "us-west-2")]
+    live = merge_live_profiles(
+        table, [{"inferenceProfileArn": app, "type": "APPLICATION", "models": [{"modelArn": m} for m in fms]}]
+    )
+    plan = plan_requests(app, "us-east-1", live, ACCT)
+    assert [(leg.kind, leg.region) for leg in plan.legs] == [
+        ("app-profile", "us-east-1"),
+        ("profile", "us-east-1"),
+        ("model-source", "us-east-1"),
+        ("model-destination", "us-east-2"),
+        ("model-destination", "us-west-2"),
+    ]
+    assert plan.legs[1].resource == f"arn:aws:bedrock:us-east-1:{ACCT}:inference-profile/us.{base}"
+    no_system_profile = pol(
+        allow([app.rsplit("/", 1)[0] + "/*", "arn:aws:bedrock:*::foundation-model/*"]), name="app+models"
+    )
+    v = MatrixEvaluator([no_system_profile]).evaluate(plan)
+    assert [leg.kind for leg in v.denied_legs()] == ["profile"]
+
+
 def test_guidance_policy_shape(table: ProfilesTable) -> None:
     us_dest = ["us-east-1", "us-east-2", "us-west-2", "us-west-1", "ca-central-1", "ca-west-1"]
     ev = MatrixEvaluator([guidance_shape(us_dest)])
@@ -310,3 +342,57 @@ def test_source_region_outside_the_guidance_region_list(table: ProfilesTable) ->
     assert ev.evaluate(
         plan_requests("global.anthropic.claude-haiku-4-5-20251001-v1:0", "us-east-1", table, ACCT)
     ).allowed
+
+
+# ---- property: an unconditional grant of all models and profiles allows every cell of any table -------
+
+_REGIONS = {
+    "aws": [
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-northeast-1",
+        "ca-central-1",
+    ],
+    "aws-us-gov": ["us-gov-west-1", "us-gov-east-1"],
+}
+GRANTS = [
+    [allow(["arn:*:bedrock:*::foundation-model/*", "arn:*:bedrock:*:*:inference-profile/*"])],
+    [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}],
+    [{"Effect": "Allow", "Action": "bedrock:Invoke*", "Resource": "arn:*:bedrock:*"}],
+    [
+        allow([f"arn:{p}:bedrock:*::foundation-model/*" for p in _REGIONS]),
+        {"Effect": "Allow", "Action": "bedrock:*", "NotResource": "arn:*:s3:::*"},
+    ],
+]
+
+
+@hs.composite
+def profile_tables(draw: Any) -> dict[str, Any]:
+    models: dict[str, Any] = {}
+    for i in range(draw(hs.integers(1, 4))):
+        profiles: dict[str, Any] = {}
+        for geo in draw(hs.lists(hs.sampled_from(sorted(GEOGRAPHIES)), min_size=1, max_size=3, unique=True)):
+            pool = _REGIONS[GEOGRAPHIES[geo]]
+            dest = draw(hs.lists(hs.sampled_from(pool), min_size=1, max_size=len(pool), unique=True))
+            extra = draw(hs.lists(hs.sampled_from(pool), max_size=2, unique=True))
+            profiles[geo] = {"destinations": dest, "sources": sorted(set(dest) | set(extra))}
+        models[f"m{i}"] = {"base_id": f"anthropic.claude-test-{i}-v1:0", "family": "x", "profiles": profiles}
+    return {"data_as_of": "2026-01-01", "regions": _REGIONS, "models": models}
+
+
+@settings(max_examples=60, deadline=None)
+@given(profile_tables(), hs.sampled_from(GRANTS), hs.sampled_from([ACCT, None]))
+def test_unconditional_grant_allows_every_model_region_of_any_table(
+    doc: dict[str, Any], grant: list[dict[str, Any]], account: str | None
+) -> None:
+    t = build_profiles_table(doc, source="generated")
+    regions = [r for rs in _REGIONS.values() for r in rs]
+    report = evaluate_matrix(list(t.models), regions, sorted(GEOGRAPHIES), t, [pol(*grant)], account=account)
+    assert report.counts().get("denied", 0) == 0, [c.verdict.summary() for c in report.denied_cells()][:2]
+    allowed = {(c.model, c.geography, c.region) for c in report.cells if c.status == "allowed"}
+    assert allowed == {
+        (m.key, g, r) for m in t.models.values() for g, pe in m.profiles.items() for r in pe.sources
+    }

@@ -80,6 +80,14 @@ def test_gateway_modes_and_region_fallback() -> None:
     assert (cfg.region, cfg.region_source) == ("eu-west-1", "AWS_DEFAULT_REGION")
     cfg = read_model_config({"ANTHROPIC_BEDROCK_BASE_URL": "https://gw.example.com"})
     assert cfg.gateway and "gw.example.com" in (cfg.gateway_reason or "")
+    # a VPC endpoint (or any AWS endpoint) still receives the role's SigV4 signature: not a gateway
+    vpce = "https://vpce-0abc-xyz.bedrock-runtime.us-east-1.vpce.amazonaws.com"
+    cfg = read_model_config({"ANTHROPIC_BEDROCK_BASE_URL": vpce})
+    assert not cfg.gateway and any("VPC endpoint" in n for n in cfg.notes)
+    assert not read_model_config(
+        {"ANTHROPIC_BEDROCK_BASE_URL": "https://bedrock-runtime.cn-north-1.amazonaws.com.cn"}
+    ).gateway
+    assert read_model_config({"ANTHROPIC_BEDROCK_BASE_URL": "https://amazonaws.com.evil.example"}).gateway
     assert read_model_config({}).region is None
 
 

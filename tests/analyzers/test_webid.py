@@ -164,12 +164,45 @@ def policy(op: str, key: str, value: Any = "x") -> dict[str, Any]:
         ("ForAllValues:StringEquals", "idp.example.com:groups", "x", True),
         ("Null", "idp.example.com:email", "true", True),
         ("Null", "idp.example.com:email", "false", False),
+        ("ForAnyValue:StringNotEquals", "idp.example.com:groups", "x", False),
+        ("ForAnyValue:StringEqualsIfExists", "idp.example.com:groups", "x", True),
+        ("ForAllValues:StringNotLike", "idp.example.com:groups", "x*", True),
+        ("NumericNotEquals", "idp.example.com:level", "3", True),
+        ("NumericLessThan", "idp.example.com:level", "3", False),
+        ("Bogus", "idp.example.com:email", "x", False),
     ],
 )
 def test_conditions_on_unexposed_claims(op: str, key: str, value: Any, always: bool) -> None:
     found = W.unexposed_conditions(policy(op, key, value), "idp.example.com")
     assert len(found) == 1 and found[0].always is always and found[0].statement == "Statement 'Trust'"
     assert ("always true" if always else "can never match") in found[0].message
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "StringEquals",
+        "StringNotEquals",
+        "StringNotLikeIfExists",
+        "ArnNotLike",
+        "NotIpAddress",
+        "DateNotEquals",
+        "Bool",
+        "ForAnyValue:StringNotEquals",
+        "ForAnyValue:StringLike",
+        "ForAnyValue:StringNotLikeIfExists",
+        "ForAllValues:StringEquals",
+        "ForAllValues:StringNotEquals",
+    ],
+)
+def test_unexposed_verdict_is_the_evaluators(op: str) -> None:
+    """The finding says 'always true' exactly when STS (the evaluator) lets the statement through."""
+    value = "10.0.0.0/8" if "Ip" in op else "2020-01-01" if "Date" in op else "true" if op == "Bool" else "x"
+    doc = policy(op, "idp.example.com:groups", value)
+    (found,) = W.unexposed_conditions(doc, "idp.example.com")
+    ctx = W.build_context({"aud": "a", "sub": "s", "groups": ["x"]}, "https://idp.example.com").keys
+    req = Request(ACTION, None, {"Federated": "arn:aws:iam::111122223333:oidc-provider/idp.example.com"}, ctx)
+    assert evaluate(req, resource=[parse_policy(doc)]).allowed is found.always
 
 
 def test_unexposed_finding_agrees_with_the_evaluator() -> None:
@@ -250,3 +283,13 @@ def test_build_context_never_raises_and_yields_valid_context(claims: dict[str, A
         Request(ACTION, None, {"Federated": prefix}, ctx.keys),
         resource=[parse_policy(policy("StringEquals", f"{prefix}:sub", "s"))],
     )
+
+
+def test_login_with_amazon_and_facebook_keys_are_documented() -> None:
+    for prefix, key in (
+        ("www.amazon.com", "app_id"),
+        ("www.amazon.com", "user_id"),
+        ("graph.facebook.com", "id"),
+    ):
+        assert W.unexposed_conditions(policy("StringEquals", f"{prefix}:{key}"), prefix) == []
+    assert W.unexposed_conditions(policy("StringEquals", "graph.facebook.com:email"), "graph.facebook.com")

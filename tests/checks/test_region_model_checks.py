@@ -228,8 +228,14 @@ def test_template_policies(home: Scenario, tmp_path: Path) -> None:
 def test_skips_without_policy_and_in_gateway_mode(home: Scenario, tmp_path: Path) -> None:
     (res,) = run(home, "MODEL-PERMISSION")
     assert res.status is Status.SKIP and "--permissions-policy" in res.message
-    set_env(home, CLAUDE_CODE_SKIP_BEDROCK_AUTH="1")
     pol = policy_file(tmp_path, "p.json", regional(["us-east-1"]))
+    # a VPC endpoint as base URL still carries the role's signature: the permissions are evaluated
+    set_env(home, ANTHROPIC_BEDROCK_BASE_URL="https://vpce-1a2b.bedrock-runtime.us-east-1.vpce.amazonaws.com")
+    assert Status.SKIP not in {r.status for r in run(home, "MODEL-PERMISSION", permissions_policies=[pol])}
+    set_env(home, ANTHROPIC_BEDROCK_BASE_URL="https://llm-gateway.corp.example/bedrock")
+    (res,) = run(home, "MODEL-PERMISSION", permissions_policies=[pol])
+    assert res.status is Status.SKIP and "gateway mode" in res.message and "llm-gateway" in res.message
+    set_env(home, CLAUDE_CODE_SKIP_BEDROCK_AUTH="1", drop=("ANTHROPIC_BEDROCK_BASE_URL",))
     (res,) = run(home, "MODEL-PERMISSION", permissions_policies=[pol])
     assert res.status is Status.SKIP and "gateway mode" in res.message
 
@@ -319,6 +325,18 @@ def test_user_profiles_file_is_used(home: Scenario, tmp_path: Path) -> None:
     path = write(tmp_path / "mine.json", json.dumps(doc))
     res = run(home, "MODEL-ID", extra={"profiles_file": str(path)})
     assert res[0].status is Status.PASS and res[0].evidence["table"]["data_as_of"] == "2027-01-01"
+    # a user table can name what an application inference profile routes to
+    app = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/teamA1"
+    target = (
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    )
+    write(path, json.dumps(dict(doc, application_profiles={app: [target]})))
+    set_env(home, ANTHROPIC_MODEL=app, drop=("ANTHROPIC_DEFAULT_HAIKU_MODEL",))
+    (res,) = run(home, "MODEL-ID", extra={"profiles_file": str(path)})
+    assert (
+        res.status is Status.PASS
+        and "routes to inference-profile/us.anthropic.claude-sonnet-4-5" in res.message
+    )
 
 
 # ---- REGION-ALIGNMENT ----------------------------------------------------------------------------

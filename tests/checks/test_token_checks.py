@@ -165,6 +165,21 @@ def test_hs256_fails_even_offline(home: sc.Scenario, idp: FixtureIdP, mode: str)
     assert str(r.status) == "fail" and "HMAC" in r.message and "InvalidIdentityToken" in r.message
 
 
+@pytest.mark.parametrize("mode", ["offline", "default"])
+def test_eddsa_fails_even_offline(home: sc.Scenario, idp: FixtureIdP, mode: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    tok = jwt.encode(
+        {"iss": idp.issuer, "sub": "s", "aud": "a", "iat": 1, "exp": 2},
+        Ed25519PrivateKey.generate(),
+        algorithm="EdDSA",
+        headers={"kid": "ed"},
+    )
+    r = run(home, ["TOKEN-SIGNATURE"], mode=mode, token_text=tok, token="-")["TOKEN-SIGNATURE"]
+    assert str(r.status) == "fail" and r.message.startswith("InvalidIdentityToken:")
+    assert "EdDSA" in r.message and "RS256" in r.message
+
+
 def test_alg_none_fails(home: sc.Scenario, idp: FixtureIdP) -> None:
     r = run(home, ["TOKEN-SIGNATURE"], mode="offline", token_text=idp.mint(alg="none"), token="-")
     assert str(r["TOKEN-SIGNATURE"].status) == "fail" and "unsigned" in r["TOKEN-SIGNATURE"].message
@@ -221,6 +236,24 @@ def test_jwks_fetched_once_per_run_and_once_more_on_rotation(tmp_path: Path) -> 
         assert str(res["TOKEN-SIGNATURE"].status) == "pass"
         assert res["TOKEN-SIGNATURE"].evidence["refetched_for_unknown_kid"] is True
         assert (own.count("discovery"), own.count("jwks")) == (2, 2)
+
+
+def test_jwks_disk_cache_lives_in_the_user_cache_dir(tmp_path: Path) -> None:
+    from ccwb_doctor.options import RunOptions
+
+    with FixtureIdP(tls=True) as own:
+        s = sc.reference_install(tmp_path / "home", issuer=own.issuer)
+        s.env["SSL_CERT_FILE"] = str(sc.write(tmp_path / "ca.pem", own.ca.cert_pem.bytes()))
+        run(s, ["TOKEN-SIGNATURE"], token_text=own.mint(), token="-")
+        (cached,) = (s.home / ".cache" / "ccwb-doctor" / "jwks").iterdir()  # --home pins user paths
+        assert cached.stat().st_mode & 0o777 == 0o600 and own.issuer in cached.read_text()
+        # without --home, $XDG_CACHE_HOME is the user cache dir (as for the reference helper's cache)
+        env = dict(s.env, HOME=str(s.home), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+        opts = RunOptions(mode="default", token_text=own.mint(), token="-")
+        report = run_report(opts, only=["TOKEN-SIGNATURE"], env=env)
+        assert str(report.results[0].status) == "pass"
+        assert len(list((tmp_path / "xdg" / "ccwb-doctor" / "jwks").iterdir())) == 1
+        assert (own.count("discovery"), own.count("jwks")) == (2, 2)  # another cache, fetched once
 
 
 def test_retired_key_fails_after_one_refetch(tmp_path: Path) -> None:

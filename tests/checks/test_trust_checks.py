@@ -98,6 +98,33 @@ def test_okta_org_vs_custom_authorization_server(tmp_path: Path, idp: FixtureIdP
     assert r.evidence["provider"]["sources"]["url"] == "helper config"
 
 
+@pytest.mark.parametrize(
+    ("iss", "url", "needle"),
+    [
+        (
+            "https://sso.corp.example/oauth2/default",
+            "https://sso.corp.example",
+            "Okta org authorization server",
+        ),
+        (
+            "https://sso.corp.example",
+            "https://sso.corp.example/oauth2/default",
+            "Okta org authorization server",
+        ),
+        (
+            "https://dev-1.okta.com/oauth2/aus1abc",
+            "https://dev-1.okta.com/oauth2/default",
+            "two different Okta custom authorization servers",
+        ),
+        ("https://a.example.com/oauth2/default", "https://b.example.com", "different providers"),
+    ],
+)
+def test_okta_servers_explained_on_custom_domains(iss: str, url: str, needle: str) -> None:
+    from ccwb_doctor.checks.trust import issuer_mismatch
+
+    assert needle in issuer_mismatch(iss, url)
+
+
 def test_issuer_case_and_other_provider(home: sc.Scenario, idp: FixtureIdP) -> None:
     tok = idp.mint({"iss": "https://IDP.example.com"})
     assert "letter case" in one(home, "TRUST-ISSUER", tok, provider_url="https://idp.example.com").message
@@ -255,6 +282,27 @@ def test_unknown_operator_is_an_error(home: sc.Scenario, idp: FixtureIdP) -> Non
     doc = trust_doc(idp, {"StringEqualz": {f"{prefix(idp)}:aud": idp.client_id}})
     r = one(home, "TRUST-CONDITIONS", idp.mint(), trust_policy=write_trust(home, doc))
     assert str(r.status) == "error" and "StringEqualz" in r.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({"Resource": "*"}, "prohibited field Resource"),
+        ({"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}, "NotPrincipal"),
+    ],
+)
+def test_trust_policy_with_prohibited_elements_is_an_error(
+    home: sc.Scenario, idp: FixtureIdP, extra: dict[str, Any], needle: str
+) -> None:
+    doc = trust_doc(idp, aud_sub(idp))
+    deny = {"Effect": "Deny", "Action": "sts:*", **extra}
+    if "NotPrincipal" not in extra:
+        deny["Principal"] = "*"
+    doc["Statement"].append(deny)
+    r = one(home, "TRUST-CONDITIONS", idp.mint(), trust_policy=write_trust(home, doc))
+    assert (
+        str(r.status) == "error" and r.message.startswith("MalformedPolicyDocument:") and needle in r.message
+    )
 
 
 @pytest.mark.parametrize("text", ["{not json", '{"Version": "2012-10-17"}', "[]"])
