@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ccwb_doctor import __version__
 
@@ -57,6 +58,10 @@ def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None
     )
     g.add_argument("--scp", metavar="FILE", action="append", help="organisation SCP document (repeatable)")
     _output_options(p)
+    _selection_options(g)
+
+
+def _selection_options(g: Any) -> None:
     g.add_argument("--only", metavar="ID,...", action="append", help="run only these check ids or areas")
     g.add_argument("--skip", metavar="ID,...", action="append", help="skip these check ids or areas")
     g.add_argument(
@@ -94,9 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(format="markdown")
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
     s = sub.add_parser("sandbox", help="embedded end-to-end demo with no cloud account")
-    s.add_argument("--break", dest="break_", metavar="PITFALL", help="break the sandbox in one known way")
+    s.add_argument(
+        "--break", dest="break_", metavar="PITFALL", help="break the sandbox one known way (--break list: all)"
+    )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
-    _run_options(s)
+    _output_options(s)
+    _selection_options(s)
     return p
 
 
