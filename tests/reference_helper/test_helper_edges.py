@@ -200,7 +200,10 @@ class FileKeyring(KeyringBackend):
 
 
 def test_keyring_storage(helper: Helper, tmp_path: Path) -> None:
-    pytest.importorskip("keyring", reason="keyring is an optional backend")
+    # keyring is in the test extras; the backend is a file-backed KeyringBackend selected the way users
+    # select one (PYTHON_KEYRING_BACKEND), so the helper's real keyring calls run in its own process.
+    import keyring  # noqa: F401 - fail loudly (not skip) if the test extras are incomplete
+
     (tmp_path / "test_kr_backend_mod.py").write_text(KEYRING_BACKEND)
     store = tmp_path / "keyring.json"
     helper.env |= {
@@ -210,13 +213,23 @@ def test_keyring_storage(helper: Helper, tmp_path: Path) -> None:
     }
     helper.write_config(credential_storage="keyring")
     creds = assert_credentials(helper.run())
-    assert not helper.cache_file.exists()
+    assert not helper.cache_file.exists() and not helper.refresh_file.exists()  # nothing secret on disk
     entries = json.loads(store.read_text())
     assert set(entries) == {
         f"ccwb-credential-process/{PROFILE}",
         f"ccwb-credential-process/{PROFILE}.refresh",
     }
+    assert json.loads(entries[f"ccwb-credential-process/{PROFILE}"])["credentials"] == creds
+    assert json.loads(entries[f"ccwb-credential-process/{PROFILE}.refresh"])["refresh_token"]
     assert assert_credentials(helper.run()) == creds and helper.sts.calls == 1
+    headers = subprocess.run(
+        [PY, "-m", "ccwb_doctor.reference_helper.otel_headers", "--profile", PROFILE],
+        env=helper.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert json.loads(headers.stdout)["x-user-email"] == "alice@example.com"  # read from the keyring too
     assert json.loads(helper.run("--explain").stdout)["paths"]["credentials_cache"].startswith("keyring:")
     assert helper.run("--clear-cache").returncode == 0
     assert json.loads(store.read_text()) == {}
