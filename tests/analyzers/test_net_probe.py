@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -489,3 +490,21 @@ def test_dns_fixture_answers_over_tcp_too(lab: Lab) -> None:
     resp = dns.query.tcp(q, ip, port=port, timeout=2)
     assert [rr.rdtype for rr in resp.answer][-1] == 1  # CNAME, CNAME, then the A record
     assert resp.answer[-1][0].to_text() == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "refused"),
+        (TimeoutError("timed out"), "timeout"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "unreachable"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "unreachable"),
+        (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "unreachable"),
+        (ConnectionResetError(errno.ECONNRESET, "reset"), "reset"),
+    ],
+)
+def test_tcp_error_words(exc: OSError, code: str) -> None:
+    # ENETUNREACH/EHOSTUNREACH cannot be produced on loopback alone: the mapping is checked directly.
+    from ccwb_doctor.analyzers.net_conn import _errcode
+
+    assert _errcode(exc) == code
