@@ -59,11 +59,13 @@ class Lab:
         records["nodata.example.test"] = {"TXT": ['"x"']}
         records["vpce.example.test"] = {"A": ["10.1.2.3"]}
         records["multi.example.test"] = {"A": ["127.0.0.2", "127.0.0.1"]}
+        records["v4only.example.test"] = {"A": ["127.0.0.1"]}
         modes = {
             "nx.example.test": "nxdomain",
             "servfail.example.test": "servfail",
             "silent.example.test": "silent",
             "refused.example.test": "refuse",
+            "v4only.example.test": "silent-aaaa",
         }
         self.dns = DNSServer(records, modes)
 
@@ -180,6 +182,17 @@ def test_silent_resolver_times_out_at_the_deadline(lab: Lab) -> None:
     assert (r.failed_stage, stage(r, "dns").code) == ("dns", "deadline") or stage(r, "dns").code == "timeout"
     assert "no DNS reply" in r.message or "timed out" in r.message
     assert 0.5 <= wall < 0.6 + 0.3
+
+
+def test_resolver_dropping_aaaa_does_not_stall_the_probe(lab: Lab) -> None:
+    with HTTPFixture(aws_routes()) as srv:
+        (r,), wall = probe(lab, adhoc_endpoint("sts", f"http://v4only.example.test:{srv.port}"), timeout=2.0)
+    dns = stage(r, "dns")
+    assert r.status == "ok", r.message
+    assert dns.data["A"]["code"] == "answer" and dns.data["AAAA"]["code"] == "timeout"
+    assert "no AAAA reply" in dns.detail
+    assert stage(r, "http").code == "aws-answer"
+    assert wall < 1.0  # the A answer is used after a short grace, not after the 2 s deadline
 
 
 def test_private_answer_noted(lab: Lab) -> None:
