@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -138,6 +139,11 @@ def test_no_browser_prints_url_and_waits(helper: Helper) -> None:
     idle = socket.create_connection(("127.0.0.1", redirect.port))  # a browser pre-connect that never speaks
     with pytest.raises(OSError):
         socket.create_connection(("::1", redirect.port), timeout=2).close()  # loopback IPv4 only
+    for stray, code in (("/callback", 400), ("/callback?utm=x", 400), ("/favicon.ico", 404), ("/", 404)):
+        with pytest.raises(urllib.error.HTTPError) as hit:  # strays are answered; the login keeps waiting
+            urllib.request.urlopen(f"http://127.0.0.1:{redirect.port}{stray}", timeout=5)
+        assert hit.value.code == code
+    assert proc.poll() is None
     status, body = follow_login(url)
     idle.close()
     assert status == 200 and "Signed in" in body

@@ -93,6 +93,21 @@ def test_device_flow(helper: Helper) -> None:
     assert helper.idp.count("authorize") == 0 and helper.idp.count("device_authorization") == 1
 
 
+def test_device_flow_denied(helper: Helper) -> None:
+    proc = subprocess.Popen(
+        helper.argv("--device"), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    line = ""
+    deadline = time.monotonic() + 15
+    while "confirm the code:" not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+    assert helper.idp.approve_device(line.rsplit(":", 1)[1].strip(), deny=True)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and out == "" and "access_denied" in err
+    assert helper.sts.calls == 0 and not helper.cache_file.exists()
+
+
 def test_state_mismatch_rejected(helper: Helper) -> None:
     proc = helper.run(env={"FIXTURE_BROWSER_STATE": "forged-state"})
     assert proc.returncode != 0 and proc.stdout == ""
