@@ -27,7 +27,10 @@ def candidate_paths(env: dict[str, str] | os._Environ[str] | None = None) -> lis
     env = os.environ if env is None else env
     if env.get("CCWB_CONFIG"):
         return [env["CCWB_CONFIG"]]
-    exe_dir = os.path.dirname(os.path.realpath(sys.argv[0])) if sys.argv and sys.argv[0] else ""
+    # Beside the executable only when argv[0] is one: under ``python -c`` it is "-c", whose dirname is the
+    # working directory, and a project's own config.json must never be taken for the helper's.
+    argv0 = sys.argv[0] if sys.argv else ""
+    exe_dir = os.path.dirname(os.path.realpath(argv0)) if argv0 and os.path.isfile(argv0) else ""
     home = env.get("HOME") or os.path.expanduser("~")
     paths = [os.path.join(exe_dir, "config.json")] if exe_dir else []
     paths.append(os.path.join(home, "claude-code-with-bedrock", "config.json"))

@@ -87,6 +87,9 @@ class _Callback(BaseHTTPRequestHandler):
             self._reply(404, "<p>Not found</p>")
             return
         query = dict(parse_qsl(parts.query))
+        if not {"code", "error", "state"} & set(query):  # a stray hit on /callback (prefetch, scanner)
+            self._reply(400, "<p>Not a sign-in callback. Still waiting for the IdP.</p>")
+            return
         if "code" in query:
             self._reply(200, SUCCESS_PAGE)
         else:

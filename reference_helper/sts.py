@@ -40,7 +40,9 @@ def session_name(claims: dict[str, Any]) -> str:
     """Email, else sub, with characters outside [\\w+=,.@-] replaced; 2..64 characters."""
     raw = str(claims.get("email") or claims.get("sub") or "")
     name = _SESSION_UNSAFE.sub("-", raw)[:64]
-    return name if len(name) >= 2 else ("claude-code-" + name)[:64]
+    if len(name) >= 2:
+        return name
+    return f"claude-code-{name}" if name else "claude-code"  # the guidance's fallback for a claim-less token
 
 
 def duration(cfg: dict[str, Any]) -> int:

@@ -94,6 +94,10 @@ def _query(resolver: Any, host: str, rdtype: str, lifetime: float, out: dict[str
         out["error"] = f"{type(exc).__name__}: {exc}"[:300]
 
 
+# Once one address family has answered, how long the other may still take (RFC 8305 waits 50 ms for AAAA
+# after A; a little more here so IPv6 answers still make it into the evidence on a loaded machine).
+FAMILY_GRACE = 0.25
+
 _PRIORITY = (
     "answer",
     "timeout",
@@ -128,16 +132,33 @@ def dns_stage(host: str, settings: ProbeSettings, deadline: Deadline) -> tuple[S
         resolver = _make_resolver(settings)
     except Exception as exc:  # noqa: BLE001
         return Stage("dns", FAIL, ms_since(t0), "no-resolver", f"no DNS resolver configured: {exc}", {}), []
-    results: dict[str, dict[str, Any]] = {"A": {}, "AAAA": {}}
+    live: dict[str, dict[str, Any]] = {"A": {}, "AAAA": {}}
     lifetime = max(0.05, deadline.remaining())
-    threads = [
-        threading.Thread(target=_query, args=(resolver, host, t, lifetime, results[t]), daemon=True)
-        for t in results
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=deadline.remaining(0.01))
+    finished = threading.Event()
+
+    def run(rdtype: str) -> None:
+        _query(resolver, host, rdtype, lifetime, live[rdtype])
+        finished.set()
+
+    for rdtype in live:
+        threading.Thread(target=run, args=(rdtype,), daemon=True, name=f"dns-{rdtype}").start()
+    grace_end: float | None = None
+    while not deadline.expired:  # bounded by the deadline, and by the grace once one family answered
+        done = [r for r in live.values() if "code" in r]
+        if len(done) == len(live):
+            break
+        if grace_end is None and any(r.get("addresses") for r in done):
+            grace_end = time.monotonic() + FAMILY_GRACE  # resolvers that drop AAAA must not stall us
+        if grace_end is not None and time.monotonic() >= grace_end:
+            break
+        wait = (
+            deadline.remaining()
+            if grace_end is None
+            else min(deadline.remaining(), grace_end - time.monotonic())
+        )
+        finished.wait(max(0.001, wait))
+        finished.clear()
+    results = {t: dict(r) for t, r in live.items()}  # a late reply must not change what we report
     for r in results.values():
         r.setdefault("code", "timeout")
     addresses = [*results["A"].get("addresses", []), *results["AAAA"].get("addresses", [])]
@@ -153,6 +174,9 @@ def dns_stage(host: str, settings: ProbeSettings, deadline: Deadline) -> tuple[S
         if private:
             data["private"] = private
             detail += f"; private address(es) {', '.join(private)} (VPC endpoint or split-horizon DNS)"
+        silent = [t for t, r in results.items() if r["code"] == "timeout"]
+        if silent:
+            detail += f"; no {'/'.join(silent)} reply (the resolver or a middlebox drops those queries)"
         return Stage("dns", OK, ms, "answer", detail, data), addresses
     codes = [results["A"]["code"], results["AAAA"]["code"]]
     code = next((c for c in _PRIORITY if c in codes), codes[0])

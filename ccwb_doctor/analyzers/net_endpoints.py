@@ -290,11 +290,20 @@ def aws_endpoint(
     name: str | None = None,
     region_source: str = "",
 ) -> Endpoint:
-    """An AWS service endpoint: a configured endpoint URL if any, else the rule-set host for the region."""
+    """An AWS service endpoint: a configured endpoint URL if any, else the rule-set host for the region.
+
+    Raises ValueError (botocore's InvalidRegionError) for a region botocore would refuse as a client region.
+    """
+    from botocore.utils import validate_region_name
+
     expect = {"region": region, "service": service}
     configured = configured_endpoint_url(service, env, aws_config, profile)
     if configured:
         return Endpoint(kind, name or kind, configured[0], configured[1], expect)
+    try:
+        validate_region_name(region)
+    except ValueError:
+        raise ValueError(f"{region_source or 'region'} {region!r} is not a valid AWS region name") from None
     fips = _flag(env, profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")
     dual = _flag(env, profile, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")
     expect.update(fips=fips, dualstack=dual)
@@ -309,7 +318,19 @@ def sts_endpoint(
     aws_config: Mapping[str, Any] | None = None,
     profile: Mapping[str, Any] | None = None,
 ) -> Endpoint | None:
-    """STS for the helper's region (the helper calls AssumeRoleWithWebIdentity there)."""
+    """STS for the helper's region (the helper calls AssumeRoleWithWebIdentity there).
+
+    The reference helper's own ``sts_endpoint_url`` (config.json) counts after the environment variables,
+    as the helper itself applies it; the AWS profile's endpoint_url / services section come through botocore.
+    """
+    own = _s((helper_profile or {}).get("sts_endpoint_url"))
+    if (
+        own
+        and not _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+        and not (env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL"))
+    ):
+        expect = {"region": _s((helper_profile or {}).get("aws_region")), "service": "sts"}
+        return Endpoint(STS, STS, own, "helper sts_endpoint_url", expect)
     region = _s((helper_profile or {}).get("aws_region"))
     source = "helper aws_region"
     if not region:
@@ -423,18 +444,31 @@ def derive_all(
     profile: Mapping[str, Any] | None,
     aws_config: Mapping[str, Any] | None,
     provider_url: str | None = None,
+    errors: dict[str, str] | None = None,
 ) -> list[Endpoint]:
-    """Every endpoint the configuration will use: IdP, STS, Bedrock per region, collector."""
+    """Every endpoint the configuration will use: IdP, STS, Bedrock per region, collector.
+
+    With ``errors``, a kind whose endpoint cannot be derived (say an invalid region) records a one-line
+    reason there and the other kinds are still derived; without it the first such error is raised.
+    """
     out: list[Endpoint] = []
-    idp = idp_endpoint(helper_profile, provider_url)
-    if idp:
-        out.append(idp)
-        out.extend(flow_endpoints(idp))
-    sts = sts_endpoint(helper_profile, claude_env, aws_config, profile)
-    if sts:
-        out.append(sts)
-    out.extend(bedrock_endpoints(claude_env, aws_config, profile))
-    col = collector_endpoint(claude_env)
-    if col:
-        out.append(col)
+
+    def each(kind: str, derive: Any) -> None:
+        try:
+            found = derive()
+        except (ValueError, LookupError, TypeError) as exc:
+            if errors is None:
+                raise
+            errors.setdefault(kind, " ".join(str(exc).split())[:300])
+            return
+        out.extend(e for e in (found if isinstance(found, list) else [found]) if e is not None)
+
+    def idp_and_flow() -> list[Endpoint]:
+        idp = idp_endpoint(helper_profile, provider_url)
+        return [idp, *flow_endpoints(idp)] if idp else []
+
+    each(IDP, idp_and_flow)
+    each(STS, lambda: sts_endpoint(helper_profile, claude_env, aws_config, profile))
+    each(BEDROCK, lambda: bedrock_endpoints(claude_env, aws_config, profile))
+    each(COLLECTOR, lambda: collector_endpoint(claude_env))
     return out

@@ -56,26 +56,48 @@ def meta_for(result: Any) -> CheckMeta:
 
 
 class Progress:
-    """A rich live table of endpoint × stage, refreshed as stages complete (stderr, terminals only)."""
+    """A rich live table of endpoint × stage, refreshed as stages complete (stderr, terminals only).
 
-    def __init__(self) -> None:
+    ``lazy=True`` starts the display on the first probe event, so a run that probes nothing shows nothing.
+    The display is transient: :meth:`stop` removes it before the report is printed.
+    """
+
+    def __init__(self, title: str = "ccwb-doctor net", lazy: bool = False) -> None:
         from rich.console import Console
 
         self.console = Console(stderr=True)
+        self.title, self.lazy = title, lazy
         self.rows: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
+        self.live_lock = threading.Lock()
         self.live: Any = None
+        self.stopped = False
 
     def table(self) -> Any:
         from rich.table import Table
 
-        t = Table(title="ccwb-doctor net", expand=False)
+        t = Table(title=self.title, expand=False)
         for col in ("endpoint", "proxy", "dns", "tcp", "tls", "http"):
             t.add_column(col)
         with self.lock:
             for name, row in self.rows.items():
                 t.add_row(name, *(row.get(c, "…") for c in ("proxy", "dns", "tcp", "tls", "http")))
         return t
+
+    def start(self) -> None:
+        from rich.live import Live
+
+        with self.live_lock:
+            if self.live is None and not self.stopped:
+                self.live = Live(self.table(), console=self.console, refresh_per_second=8, transient=True)
+                self.live.start()
+
+    def stop(self) -> None:
+        with self.live_lock:
+            self.stopped = True
+            live, self.live = self.live, None
+        if live is not None:
+            live.stop()
 
     def __call__(self, result: Any, stage: Any) -> None:
         colour = {"ok": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
@@ -85,8 +107,11 @@ class Progress:
                 row[result.current] = "[red]deadline[/]"
             else:
                 row[stage.stage] = f"[{colour.get(stage.status, 'white')}]{stage.status} {stage.ms:.0f}ms[/]"
-        if self.live is not None:
-            self.live.update(self.table())
+        if self.lazy:
+            self.start()
+        live = self.live
+        if live is not None:
+            live.update(self.table())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,12 +146,11 @@ def run(args: argparse.Namespace) -> int:
         )
     t0 = time.monotonic()
     if progress is not None:
-        from rich.live import Live
-
-        with Live(progress.table(), console=progress.console, refresh_per_second=8, transient=True) as live:
-            progress.live = live
+        progress.start()
+        try:
             net = facts.net_results
-            progress.live = None
+        finally:
+            progress.stop()
     else:
         net = facts.net_results
     from ccwb_doctor.checks.network import outcome_for

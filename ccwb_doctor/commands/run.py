@@ -11,12 +11,22 @@ from ccwb_doctor.cli import UsageError
 def run(args: argparse.Namespace) -> int:
     from ccwb_doctor.app import emit, options_from_args, run_report, split_ids
 
+    progress = None
     try:
         options = options_from_args(args)
         check_inputs(options)
+        if args.format == "text" and not options.offline and sys.stderr.isatty():
+            from ccwb_doctor.commands.net import Progress
+
+            # Live table of the network probes while they run (shown only once a probe reports).
+            progress = Progress("probing endpoints", lazy=True)
+            options.extra["net_listener"] = progress
         report = run_report(options, only=split_ids(args.only), skip=split_ids(args.skip))
     except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.stop()
     emit(report, args.format, args.output, verbose=getattr(args, "verbose", False))
     if args.output and args.format != "text":
         s = report.summary()

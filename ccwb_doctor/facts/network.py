@@ -96,11 +96,11 @@ def _endpoints(facts: Facts) -> NetEndpoints:
     profile = _try(facts, "profile", errors, ("sts", "bedrock"))
     aws_config = _try(facts, "aws_config", errors, ("sts", "bedrock"))
     try:
-        items = derive_all(helper, env, profile, aws_config, facts.options.provider_url)
-    except Exception as exc:  # noqa: BLE001 - e.g. an unknown region for botocore's rule set
+        items = derive_all(helper, env, profile, aws_config, facts.options.provider_url, errors)
+    except Exception as exc:  # noqa: BLE001 - last resort: botocore data missing or unreadable
         items = []
-        errors.setdefault("sts", f"cannot derive endpoints: {exc}")
-        errors.setdefault("bedrock", f"cannot derive endpoints: {exc}")
+        for kind in ("idp", "sts", "bedrock", "collector"):
+            errors.setdefault(kind, f"cannot derive endpoints: {exc}")
     settings = _try(facts, "claude_settings", errors, ())
     merged = getattr(settings, "merged", {}) or {}
     auth = bool(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,11 +59,13 @@ class Lab:
         records["nodata.example.test"] = {"TXT": ['"x"']}
         records["vpce.example.test"] = {"A": ["10.1.2.3"]}
         records["multi.example.test"] = {"A": ["127.0.0.2", "127.0.0.1"]}
+        records["v4only.example.test"] = {"A": ["127.0.0.1"]}
         modes = {
             "nx.example.test": "nxdomain",
             "servfail.example.test": "servfail",
             "silent.example.test": "silent",
             "refused.example.test": "refuse",
+            "v4only.example.test": "silent-aaaa",
         }
         self.dns = DNSServer(records, modes)
 
@@ -179,6 +182,17 @@ def test_silent_resolver_times_out_at_the_deadline(lab: Lab) -> None:
     assert (r.failed_stage, stage(r, "dns").code) == ("dns", "deadline") or stage(r, "dns").code == "timeout"
     assert "no DNS reply" in r.message or "timed out" in r.message
     assert 0.5 <= wall < 0.6 + 0.3
+
+
+def test_resolver_dropping_aaaa_does_not_stall_the_probe(lab: Lab) -> None:
+    with HTTPFixture(aws_routes()) as srv:
+        (r,), wall = probe(lab, adhoc_endpoint("sts", f"http://v4only.example.test:{srv.port}"), timeout=2.0)
+    dns = stage(r, "dns")
+    assert r.status == "ok", r.message
+    assert dns.data["A"]["code"] == "answer" and dns.data["AAAA"]["code"] == "timeout"
+    assert "no AAAA reply" in dns.detail
+    assert stage(r, "http").code == "aws-answer"
+    assert wall < 1.0  # the A answer is used after a short grace, not after the 2 s deadline
 
 
 def test_private_answer_noted(lab: Lab) -> None:
@@ -489,3 +503,21 @@ def test_dns_fixture_answers_over_tcp_too(lab: Lab) -> None:
     resp = dns.query.tcp(q, ip, port=port, timeout=2)
     assert [rr.rdtype for rr in resp.answer][-1] == 1  # CNAME, CNAME, then the A record
     assert resp.answer[-1][0].to_text() == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "refused"),
+        (TimeoutError("timed out"), "timeout"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "unreachable"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "unreachable"),
+        (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "unreachable"),
+        (ConnectionResetError(errno.ECONNRESET, "reset"), "reset"),
+    ],
+)
+def test_tcp_error_words(exc: OSError, code: str) -> None:
+    # ENETUNREACH/EHOSTUNREACH cannot be produced on loopback alone: the mapping is checked directly.
+    from ccwb_doctor.analyzers.net_conn import _errcode
+
+    assert _errcode(exc) == code

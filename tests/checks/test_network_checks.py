@@ -198,6 +198,39 @@ def test_bad_helper_config_is_an_error_with_reason(world: World) -> None:
     assert idp.status.value == "error" and "config.json" in idp.message
 
 
+def test_invalid_helper_region_errors_sts_only(world: World) -> None:
+    s = world.scenario("badregion")
+    doc = json.loads(s.helper_config.read_text())
+    doc["profiles"][s.helper_profile]["aws_region"] = "us east 1"
+    s.helper_config.write_text(json.dumps(doc))
+    doc = s.read_settings()
+    doc["env"].pop("AWS_ENDPOINT_URL_STS")  # the region decides the STS host now
+    s.write_settings(doc)
+    res = world.run(s)
+    sts = one(res, "NET-STS")
+    assert sts.status.value == "error"
+    assert (
+        sts.message
+        == "cannot derive the sts endpoint: helper aws_region 'us east 1' is not a valid AWS region name"
+    )
+    assert one(res, "NET-IDP").status.value == "pass" and one(res, "NET-BEDROCK").status.value == "pass"
+
+
+def test_collector_auth_required_passes_when_headers_helper_configured(world: World) -> None:
+    with HTTPFixture(collector_routes(401)) as col:
+        s = world.scenario(
+            "colauth",
+            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=f"http://collector.example.test:{col.port}/v1/metrics",
+        )
+        bare = one(world.run(s), "NET-COLLECTOR")
+        s.write_settings({**s.read_settings(), "otelHeadersHelper": f"{s.helper_path} --otel"})
+        helped = one(world.run(s), "NET-COLLECTOR")
+    assert bare.status.value == "warn" and "no otelHeadersHelper" in bare.message
+    http = next(st for st in helped.evidence["stages"] if st["stage"] == "http")
+    assert helped.status.value == "pass" and http["code"] == "auth-required-401"
+    assert "headers come from the configured helper" in http["detail"]
+
+
 def test_stalled_endpoint_bounded_by_timeout(world: World) -> None:
     with BlackHole() as hole:
         s = world.scenario("stall", AWS_ENDPOINT_URL_STS=f"https://hole.example.test:{hole.port}")

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -139,6 +140,11 @@ def test_no_browser_prints_url_and_waits(helper: Helper) -> None:
     idle = socket.create_connection(("127.0.0.1", redirect.port))  # a browser pre-connect that never speaks
     with pytest.raises(OSError):
         socket.create_connection(("::1", redirect.port), timeout=2).close()  # loopback IPv4 only
+    for stray, code in (("/callback", 400), ("/callback?utm=x", 400), ("/favicon.ico", 404), ("/", 404)):
+        with pytest.raises(urllib.error.HTTPError) as hit:  # strays are answered; the login keeps waiting
+            urllib.request.urlopen(f"http://127.0.0.1:{redirect.port}{stray}", timeout=5)
+        assert hit.value.code == code
+    assert proc.poll() is None
     status, body = follow_login(url)
     idle.close()
     assert status == 200 and "Signed in" in body
@@ -201,7 +207,10 @@ class FileKeyring(KeyringBackend):
 
 
 def test_keyring_storage(helper: Helper, tmp_path: Path) -> None:
-    pytest.importorskip("keyring", reason="keyring is an optional backend")
+    # keyring is in the test extras; the backend is a file-backed KeyringBackend selected the way users
+    # select one (PYTHON_KEYRING_BACKEND), so the helper's real keyring calls run in its own process.
+    import keyring  # noqa: F401 - fail loudly (not skip) if the test extras are incomplete
+
     (tmp_path / "test_kr_backend_mod.py").write_text(KEYRING_BACKEND)
     store = tmp_path / "keyring.json"
     helper.env |= {
@@ -211,13 +220,23 @@ def test_keyring_storage(helper: Helper, tmp_path: Path) -> None:
     }
     helper.write_config(credential_storage="keyring")
     creds = assert_credentials(helper.run())
-    assert not helper.cache_file.exists()
+    assert not helper.cache_file.exists() and not helper.refresh_file.exists()  # nothing secret on disk
     entries = json.loads(store.read_text())
     assert set(entries) == {
         f"ccwb-credential-process/{PROFILE}",
         f"ccwb-credential-process/{PROFILE}.refresh",
     }
+    assert json.loads(entries[f"ccwb-credential-process/{PROFILE}"])["credentials"] == creds
+    assert json.loads(entries[f"ccwb-credential-process/{PROFILE}.refresh"])["refresh_token"]
     assert assert_credentials(helper.run()) == creds and helper.sts.calls == 1
+    headers = subprocess.run(
+        [PY, "-m", "ccwb_doctor.reference_helper.otel_headers", "--profile", PROFILE],
+        env=helper.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert json.loads(headers.stdout)["x-user-email"] == "alice@example.com"  # read from the keyring too
     assert json.loads(helper.run("--explain").stdout)["paths"]["credentials_cache"].startswith("keyring:")
     assert helper.run("--clear-cache").returncode == 0
     assert json.loads(store.read_text()) == {}

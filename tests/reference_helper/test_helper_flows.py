@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import time
 from datetime import UTC, datetime
 
+import pytest
 from helper_harness import ROLE_ARN, Helper, assert_credentials
 
 
@@ -91,6 +93,21 @@ def test_device_flow(helper: Helper) -> None:
     assert helper.idp.count("authorize") == 0 and helper.idp.count("device_authorization") == 1
 
 
+def test_device_flow_denied(helper: Helper) -> None:
+    proc = subprocess.Popen(
+        helper.argv("--device"), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    line = ""
+    deadline = time.monotonic() + 15
+    while "confirm the code:" not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+    assert helper.idp.approve_device(line.rsplit(":", 1)[1].strip(), deny=True)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and out == "" and "access_denied" in err
+    assert helper.sts.calls == 0 and not helper.cache_file.exists()
+
+
 def test_state_mismatch_rejected(helper: Helper) -> None:
     proc = helper.run(env={"FIXTURE_BROWSER_STATE": "forged-state"})
     assert proc.returncode != 0 and proc.stdout == ""
@@ -111,10 +128,28 @@ def test_bad_signature_refused(helper: Helper) -> None:
     assert helper.sts.calls == 0 and not helper.cache_file.exists()
 
 
-def test_wrong_audience_refused(helper: Helper) -> None:
-    helper.idp.fault = "wrong-aud"
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("wrong-aud", "aud does not contain"),
+        ("wrong-iss", "iss is not"),
+        ("expired", "expired ID token"),
+        ("wrong-nonce", "nonce does not match the login request"),
+    ],
+)
+def test_invalid_id_tokens_refused(helper: Helper, fault: str, words: str) -> None:
+    helper.idp.fault = fault
     proc = helper.run()
-    assert proc.returncode != 0 and proc.stdout == "" and "aud does not contain" in proc.stderr
+    assert proc.returncode != 0 and proc.stdout == "" and words in proc.stderr, proc.stderr
+    assert "eyJ" not in proc.stderr
+    assert helper.sts.calls == 0 and not helper.cache_file.exists() and not helper.refresh_file.exists()
+
+
+def test_ec_signed_id_token_verified(helper: Helper) -> None:
+    helper.idp.rotate("ES256")  # the RSA key is retired: only the EC key can verify
+    assert_credentials(helper.run())
+    header = json.loads(base64.urlsafe_b64decode(helper.session()["id_token"].split(".")[0] + "=="))
+    assert header["alg"] == "ES256" and header["kid"] in {k["kid"] for k in helper.idp.jwks()["keys"]}
 
 
 def test_idp_down_reports_reason(helper: Helper) -> None:
@@ -136,6 +171,9 @@ def test_print_id_token_and_explain_and_clear(helper: Helper) -> None:
     assert cleared.returncode == 0 and cleared.stdout == ""
     assert not helper.cache_file.exists() and not helper.refresh_file.exists()
     assert not list(helper.cache_file.parent.glob("*.json"))  # no EXPIRED placeholder written
+    assert not (helper.home / ".aws").exists()  # nor a stanza in ~/.aws/credentials shadowing the helper
+    again = helper.run("--clear-cache")  # nothing left: still fine, still silent on stdout
+    assert again.returncode == 0 and again.stdout == "" and "cleared 0 cache entries" in again.stderr
     version = helper.run("--version")
     assert version.returncode == 0 and version.stdout.startswith("ccwb-credential-process ")
 

@@ -79,6 +79,24 @@ def test_config_search_order(tmp_path: Path) -> None:
         config.load(None, {"HOME": str(tmp_path / "nowhere")})
 
 
+def test_config_beside_the_executable_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / "claude-code-with-bedrock").mkdir(parents=True)
+    (home / "claude-code-with-bedrock" / "config.json").write_text(json.dumps({"Home": {"client_id": "h"}}))
+    project = tmp_path / "project"  # a working directory that happens to hold an unrelated config.json
+    project.mkdir()
+    (project / "config.json").write_text(json.dumps({"Project": {"client_id": "p"}}))
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("sys.argv", ["-c"])  # python -c '...': argv[0] is not the executable
+    assert config.load(None, {"HOME": str(home)})[2] == "Home"
+    install = tmp_path / "install"
+    install.mkdir()
+    (install / "config.json").write_text(json.dumps({"Beside": {"client_id": "b"}}))
+    (install / "ccwb-credential-process").write_text("#!/bin/sh\n")
+    monkeypatch.setattr("sys.argv", [str(install / "ccwb-credential-process")])
+    assert config.load(None, {"HOME": str(home)})[2] == "Beside"  # the binary's directory comes first
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=100), st.text(max_size=100))
 def test_session_name_always_valid(email: str, sub: str) -> None:
@@ -88,7 +106,9 @@ def test_session_name_always_valid(email: str, sub: str) -> None:
 def test_session_name_prefers_email() -> None:
     assert sts.session_name({"email": "a.b+c@example.com", "sub": "s"}) == "a.b+c@example.com"
     assert sts.session_name({"sub": "auth0|1234"}) == "auth0-1234"
-    assert sts.session_name({}) == "claude-code-"
+    assert sts.session_name({}) == "claude-code"
+    assert sts.session_name({"email": "", "sub": "x"}) == "claude-code-x"
+    assert sts.session_name({"email": "ü" * 80}) == "-" * 64  # non-ASCII replaced, cut to 64
 
 
 @pytest.mark.parametrize(
