@@ -44,6 +44,7 @@ def fresh_id_token(
     ep = oidc.discover(cfg)
     response: dict[str, Any] | None = None
     nonce: str | None = None
+    refreshed = False  # the response answers our refresh_token grant (not an interactive login)
     refresh_token = store.load_refresh()
     if refresh_token:
         add_secret(refresh_token)
@@ -51,6 +52,7 @@ def fresh_id_token(
             response = oidc.token_request(
                 cfg, ep, {"grant_type": "refresh_token", "refresh_token": refresh_token}
             )
+            refreshed = True
         except oidc.GrantError as exc:
             if exc.error not in DISCARD_ON:
                 raise
@@ -61,15 +63,23 @@ def fresh_id_token(
             response = device_login(cfg, ep)
         else:
             response, nonce = browser_login(cfg, ep, no_browser)
-    if response.get("refresh_token"):
-        # before verifying the ID token: with rotation the old refresh token is already spent, so a
-        # token that fails verification must not also cost the user their refresh token
-        add_secret(response["refresh_token"])
-        store.save_refresh(
-            response["refresh_token"], {"issuer": ep.issuer, "client_id": cfg.get("client_id")}
-        )
+    new_refresh = response.get("refresh_token")
+    if new_refresh:
+        add_secret(new_refresh)
+    if new_refresh and refreshed:
+        # A refresh_token grant answers our own refresh token over TLS and rotation has already spent
+        # the old one: keep the new one even if the ID token then fails verification (an IdP clock
+        # problem must not also cost the user their session). After an interactive login a failed
+        # verification may mean an injected code, so nothing from that response is kept.
+        _save_refresh(store, new_refresh, cfg, ep)
     claims = oidc.verify_id_token(response["id_token"], cfg, ep, nonce)
+    if new_refresh and not refreshed:
+        _save_refresh(store, new_refresh, cfg, ep)
     return response["id_token"], claims, ep.issuer
+
+
+def _save_refresh(store: cache.Store, token: str, cfg: dict[str, Any], ep: Any) -> None:
+    store.save_refresh(token, {"issuer": ep.issuer, "client_id": cfg.get("client_id")})
 
 
 def obtain(

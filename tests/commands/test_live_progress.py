@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.netservers import (
     BlackHole,

@@ -63,6 +63,23 @@ def test_refresh_path_uses_refresh_token(helper: Helper) -> None:
     assert old_refresh not in proc.stderr
 
 
+def test_rotated_refresh_token_survives_a_refreshed_id_token_that_fails(helper: Helper) -> None:
+    """The IdP rotates the refresh token and hands back an expired ID token (its clock is behind): the
+    helper fails, but keeps the new refresh token, so once the IdP is fixed no new sign-in is needed."""
+    assert_credentials(helper.run())
+    old_refresh = json.loads(helper.refresh_file.read_text())["refresh_token"]
+    expire_credentials(helper, id_token_too=True)
+    helper.idp.fault = "expired"
+    helper.env["BROWSER"] = "/bin/false"  # any sign-in attempt would fail
+    failed = helper.run("--no-browser", env={"CCWB_LOGIN_TIMEOUT": "2"})
+    assert failed.returncode != 0 and failed.stdout == "" and "expired ID token" in failed.stderr
+    kept = json.loads(helper.refresh_file.read_text())["refresh_token"]
+    assert kept != old_refresh  # the rotated one, not the spent one
+    helper.idp.fault = None
+    assert_credentials(helper.run("--no-browser", env={"CCWB_LOGIN_TIMEOUT": "2"}))
+    assert helper.idp.count("authorize") == 1  # still only the first sign-in
+
+
 def test_revoked_refresh_token_falls_back_to_login(helper: Helper) -> None:
     assert_credentials(helper.run())
     expire_credentials(helper, id_token_too=True)
