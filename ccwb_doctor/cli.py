@@ -100,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
     s = sub.add_parser("sandbox", help="embedded end-to-end demo with no cloud account")
     s.add_argument(
-        "--break", dest="break_", metavar="PITFALL", help="break the sandbox one known way (--break list: all)"
+        "--break",
+        dest="break_",
+        metavar="PITFALL",
+        help="break the sandbox one known way (--break list: all)",
     )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
     _output_options(s)

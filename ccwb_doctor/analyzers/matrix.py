@@ -371,14 +371,14 @@ def _verdict(leg: Leg, action: str, dec: iam.Decision) -> LegVerdict:
     statement = dec.deciding[0].label if dec.deciding else None
     detail: list[str] = []
     if not dec.allowed and not dec.deciding:
-        for t in dec.traces:  # the Allow statements that came closest
-            if t.effect == "Allow" and t.action_matched and not t.applies:
-                why = "resource not matched" if not t.resource_matched else "condition failed"
-                fails = [
-                    f"{c.operator} {c.key} expected {c.expected} got {c.actual!r}"
-                    for c in t.failed_conditions()
-                ]
-                detail.append(f"{t.label}: {why}" + (f" ({'; '.join(fails)})" if fails else ""))
+        near = [t for t in dec.traces if t.effect == "Allow" and t.action_matched and not t.applies]
+        near.sort(key=lambda t: not t.resource_matched)  # closest first: only a condition failed
+        for t in near:
+            why = "resource not matched" if not t.resource_matched else "condition failed"
+            fails = [
+                f"{c.operator} {c.key} expected {c.expected} got {c.actual!r}" for c in t.failed_conditions()
+            ]
+            detail.append(f"{t.label}: {why}" + (f" ({'; '.join(fails)})" if fails else ""))
         detail = detail[:4]
     detail.extend(f"error: {e}" for e in dec.errors)
     return LegVerdict(leg, action, dec.allowed, dec.reason, statement, detail)

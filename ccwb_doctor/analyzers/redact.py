@@ -69,7 +69,6 @@ _WORDLIKE = re.compile(r"[a-z]+\d*|(?:[A-Z][a-z]+)+\d*|[A-Z]+\d*|[A-Z]+s|\d+[a-z
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
 # CloudFormation's physical-name suffix (Stack-LogicalId-1A2B3C4D5E6F): upper case and digits only
 _CFN_SUFFIX = re.compile(r"[A-Z0-9]{8,13}")
-MIN_RANDOM = 16  # characters of non-word material a secret has at least
 
 
 def _entropy(s: str) -> float:
@@ -79,8 +78,10 @@ def _entropy(s: str) -> float:
 
 
 def _wordlike(segment: str) -> bool:
+    """Made of words; a generated name's short upper-case suffix (a role CloudFormation named
+    Stack-LogicalId-1A2B3C4D5E6F) counts as one."""
     words = [w for w in re.split(r"[-_+=~]", segment) if w]
-    return all(_WORDLIKE.fullmatch(w) for w in words)
+    return all(_WORDLIKE.fullmatch(w) or _CFN_SUFFIX.fullmatch(w) for w in words)
 
 
 def _looks_random(s: str) -> bool:
@@ -91,15 +92,12 @@ def _looks_random(s: str) -> bool:
     # paths, dotted names and identifiers are made of words: keep them
     if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
         return False
-    # ...and generated names (a role named by CloudFormation) carry one short random suffix, no more
-    pieces = [p for p in re.split(r"[-_.~]", core) if p]
-    material = sum(len(p) for p in pieces if not _wordlike(p) and not _CFN_SUFFIX.fullmatch(p))
-    if material < MIN_RANDOM:
-        return False
     classes = sum(bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    if classes < 3:
-        return False
-    return _entropy(core) >= 3.7
+    if classes == 3:
+        return _entropy(core) >= 3.7
+    # one 40-character AWS secret key in a thousand has no digit: long, two classes, and more varied
+    # than hex can be (hashes and thumbprints stay readable)
+    return classes == 2 and len(core) >= 30 and _entropy(core) > 4.1
 
 
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:

@@ -106,6 +106,27 @@ def test_seed_example_us_east_1_only_policy_developer_on_us_west_2(table: Profil
     assert v2.denied_regions() == ["us-east-2", "us-west-1", "us-west-2"]
 
 
+def test_denial_is_explained_by_the_statement_that_came_closest(table: ProfilesTable) -> None:
+    """Statement #0 covers profiles only; #1 covers the model but its region list misses us-west-2: the
+    explanation names #1 and its condition, not the unrelated #0."""
+    p = pol(
+        allow([f"arn:aws:bedrock:*:{ACCT}:inference-profile/*"], sid="Profiles"),
+        allow(
+            ["arn:aws:bedrock:*::foundation-model/*"],
+            {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-east-2", "us-west-1"]}},
+            sid="Models",
+        ),
+    )
+    v = MatrixEvaluator([p]).evaluate(
+        plan_requests("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1", table, ACCT)
+    )
+    first = v.denied[0]
+    assert first.leg.region == "us-west-2"
+    assert "Sid Models" in first.detail[0] and "condition failed" in first.detail[0]
+    assert "'us-west-2'" in first.detail[0]
+    assert "Sid Profiles" in first.detail[1] and "resource not matched" in first.detail[1]
+
+
 def test_us_profile_policy_missing_one_destination(table: ProfilesTable) -> None:
     base = "anthropic.claude-opus-4-1-20250805-v1:0"  # us -> us-east-1, us-east-2, us-west-2
     p = pol(

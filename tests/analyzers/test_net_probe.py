@@ -273,6 +273,29 @@ def test_tls_interception_named(lab: Lab) -> None:
     assert stage(r, "http").code == "aws-answer"
 
 
+def test_private_ca_trusted_through_the_clients_own_bundle(lab: Lab, tmp_path: Path) -> None:
+    """Internal PKI: a private CA that the endpoint's real client is given (NODE_EXTRA_CA_CERTS for
+    Claude Code's OTLP exporter) verifies; the same server probed as another client's endpoint does not."""
+    import trustme
+
+    internal = trustme.CA(organization_name="Internal Issuing CA")
+    bundle = tmp_path / "internal.pem"
+    internal.cert_pem.write_to_path(str(bundle))
+    cas = {"collector": [("NODE_EXTRA_CA_CERTS", str(bundle))]}
+    ctx = lab.pki.context("collector.example.test", ca=internal)
+    with HTTPFixture(collector_routes(), ctx) as srv:
+        url = f"https://collector.example.test:{srv.port}"
+        (col, sts), _ = probe(
+            lab, adhoc_endpoint("collector", url), adhoc_endpoint("sts", url), client_cas=cas
+        )
+    assert col.status == "ok", [x.to_dict() for x in col.stages]
+    tls = stage(col, "tls")
+    assert tls.code == "private-ca", col.message
+    assert tls.data["trusted_via"] == ["NODE_EXTRA_CA_CERTS"] and "Internal Issuing CA" in tls.detail
+    assert "interception" not in tls.data
+    assert (sts.failed_stage, stage(sts, "tls").code) == ("tls", "untrusted")
+
+
 def test_peer_that_never_answers_and_slow_drip_stop_at_deadline(lab: Lab) -> None:
     with BlackHole() as hole, SlowDrip(0.05) as drip:
         res, wall = probe(

@@ -41,8 +41,13 @@ def test_only_selects_checks_and_unknown_names_are_usage_errors() -> None:
     r = doctor("sandbox", "--only", "CONFIG,LIVE-CREDENTIALS", "--format", "json")
     assert r.returncode == 0, r.stderr
     ids = [x["id"] for x in json.loads(r.stdout)["results"]]
-    assert set(ids) == {"CONFIG-PROFILE", "CONFIG-CREDENTIAL-PROCESS", "CONFIG-SHADOWED-CREDS",
-                        "CONFIG-SETTINGS", "LIVE-CREDENTIALS"}
+    assert set(ids) == {
+        "CONFIG-PROFILE",
+        "CONFIG-CREDENTIAL-PROCESS",
+        "CONFIG-SHADOWED-CREDS",
+        "CONFIG-SETTINGS",
+        "LIVE-CREDENTIALS",
+    }
     bad = doctor("sandbox", "--only", "NOPE-1")
     assert bad.returncode == 2 and "NOPE-1" in bad.stderr
 
@@ -53,9 +58,18 @@ def test_break_list_and_unknown_break() -> None:
     listed = doctor("sandbox", "--break", "list", "--format", "json")
     assert listed.returncode == 0
     assert set(json.loads(listed.stdout)) == set(PITFALLS)
-    for name in ("aud-mismatch", "trust-condition", "token-expiry", "wrong-arch", "credential-process-path",
-                 "idp-unreachable", "bedrock-unreachable", "region-mismatch", "cris-destination-missing",
-                 "tagsession-missing"):
+    for name in (
+        "aud-mismatch",
+        "trust-condition",
+        "token-expiry",
+        "wrong-arch",
+        "credential-process-path",
+        "idp-unreachable",
+        "bedrock-unreachable",
+        "region-mismatch",
+        "cris-destination-missing",
+        "tagsession-missing",
+    ):
         assert name in PITFALLS  # the minimum set
     unknown = doctor("sandbox", "--break", "nope")
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "unknown pitfall" in unknown.stderr
@@ -64,8 +78,11 @@ def test_break_list_and_unknown_break() -> None:
 @pytest.mark.timeout(90)
 def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
     proc = subprocess.Popen(
-        [*CLI, "sandbox", "--keep", "--only", "CONFIG"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
+        [*CLI, "sandbox", "--keep", "--only", "CONFIG"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     env: dict[str, str] = {}
     deadline = time.monotonic() + 60
@@ -85,8 +102,9 @@ def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
         assert (home / ".aws" / "config").is_file()
         settings = json.loads((home / ".claude" / "settings.json").read_text())
         # still up: the STS endpoint of the settings answers, the IdP's discovery verifies with the CA
-        with urllib.request.urlopen(settings["env"]["AWS_ENDPOINT_URL_STS"] + "/?Action=GetCallerIdentity",
-                                    timeout=5) as _:
+        with urllib.request.urlopen(
+            settings["env"]["AWS_ENDPOINT_URL_STS"] + "/?Action=GetCallerIdentity", timeout=5
+        ) as _:
             pass
     except urllib.error.HTTPError as exc:  # an AWS-shaped error answer proves it is up
         assert exc.code in (400, 403)

@@ -105,3 +105,23 @@ def test_useful_identifiers_are_kept() -> None:
     ]
     for text in keep:
         assert scrub_text(text) == text
+
+
+def test_generated_names_and_arns_are_not_secrets() -> None:
+    """CloudFormation physical names and assumed-role ARNs carry a short random suffix: keep them."""
+    for text in (
+        "role ccwb-sandbox-auth-FederatedRole-I21IEQW5EMC4 in 111122223333",
+        "arn:aws:sts::111122223333:assumed-role/ccwb-auth-FederatedRole-6D969B8RLXJC/alice@example.com",
+        "stack-NestedStack-1ABCDEFGH2IJK-BedrockPolicy-Q1W2E3R4T5Y6",
+    ):
+        assert scrub_text(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=True), st.sampled_from(["-", "_", "/", "+"]))
+def test_secrets_with_separators_are_still_masked(r: random.Random, sep: str) -> None:
+    """Splitting on separators never lets a real secret through, wherever the separators fall."""
+    secret = _rand(r, B64, 40)
+    cut = sorted(r.sample(range(4, 36), 2))
+    planted = secret[: cut[0]] + sep + secret[cut[0] : cut[1]] + sep + secret[cut[1] :]
+    assert planted not in scrub_text(f"key {planted} end")
