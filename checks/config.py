@@ -54,6 +54,17 @@ def config_profile(facts: Any) -> Outcome:
             ev,
         )
     problems = []
+    nested = [k for k in ("credential_process", "region") if isinstance(prof.get(k), dict)]
+    if nested:
+        return fail(
+            f"profile '{name}' in {where}: {' and '.join(nested)} "
+            f"{'is' if len(nested) == 1 else 'are'} written as a nested sub-section (indented lines after "
+            "`key =`), so the SDK reads a group of settings instead of a value",
+            f"In [{section}] put each value on the same line as its key, e.g. "
+            "credential_process = <absolute path to the helper> --profile <name>, and do not indent the "
+            "lines that follow.",
+            {**ev, "nested": nested},
+        )
     if not prof.get("credential_process"):
         problems.append("has no credential_process")
     if not prof.get("region"):
@@ -86,6 +97,13 @@ def config_credential_process(facts: Any) -> Outcome:
     if cp.raw is None:
         return skip(f"profile '{facts.profile_name}' has no credential_process (see CONFIG-PROFILE)")
     ev: dict[str, Any] = {"line": cp.raw, "argv": cp.argv, "platform": cp.line.platform}
+    if cp.line.nested:
+        return fail(
+            f"credential_process cannot be run: {cp.error}; botocore fails before starting anything",
+            "Write the whole command on one line: credential_process = <absolute path to the helper> "
+            "--profile <name>.",
+            ev,
+        )
     if cp.error:
         return fail(
             f"credential_process cannot be split as the SDK splits it: {cp.error}",

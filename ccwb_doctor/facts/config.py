@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ccwb_doctor.analyzers.claude_settings import SettingsError, SettingsFile, merge, parse_settings
-from ccwb_doctor.analyzers.cmdline import CommandLine, option_value, split_command
+from ccwb_doctor.analyzers.cmdline import CommandLine, nested_value, option_value, split_command
 from ccwb_doctor.analyzers.helper_config import HelperConfig, HelperConfigError, parse_helper_config
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
@@ -235,6 +235,9 @@ def _credential_process(facts: Facts) -> CredentialProcess:
     raw = prof.get("credential_process")
     if not raw:
         return CredentialProcess(None, None, [], None, None)
+    if not isinstance(raw, str):  # botocore's nested sub-section syntax: a dict, which the SDK cannot run
+        line = nested_value(raw, platform_of(facts))
+        return CredentialProcess(line.raw, line, [], None, None)
     line = split_command(raw, platform_of(facts))
     program = None
     if line.argv and line.unexpanded[:1] != [line.argv[0]]:

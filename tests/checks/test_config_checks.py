@@ -44,12 +44,14 @@ CASES = [
     ("no-aws-region", "CONFIG-SETTINGS", Status.WARN, "AWS_REGION is not set"),
     ("settings-malformed", "CONFIG-SETTINGS", Status.ERROR, "not valid JSON"),
     ("settings-is-directory", "CONFIG-SETTINGS", Status.ERROR, "is a directory"),
+    ("nested-credential-process", "CONFIG-PROFILE", Status.FAIL, "nested sub-section"),
+    ("nested-credential-process", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "not a command line"),
     ("config-malformed-ini", "CONFIG-PROFILE", Status.ERROR, "not a valid INI file"),
     ("config-not-utf8", "CONFIG-PROFILE", Status.ERROR, "not UTF-8"),
 ]
 
 
-@pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_each_break_is_named_by_the_right_check(
     guidance: sc.Scenario, run_checks_on, brk: str, cid: str, status: Status, words: str
 ) -> None:
