@@ -88,10 +88,12 @@ def _looks_random(s: str) -> bool:
     # paths, dotted names and identifiers are made of words: keep them
     if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
         return False
-    classes = sum(bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    if classes < 3:
-        return False
-    return _entropy(core) >= 3.7
+    lower, upper, digit = (bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    if lower and upper and digit:
+        return _entropy(core) >= 3.7
+    # Mixed-case letters and no digit: about 1 in 1000 random 40-character base64 secrets (AWS secret
+    # keys) draws no digit at all. Hex digests and lowercase ids never reach this entropy (hex tops at 4).
+    return lower and upper and len(core) >= 30 and _entropy(core) >= 4.2
 
 
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:
