@@ -66,6 +66,8 @@ _PATTERNS = [
     re.compile(r"(?i)(?<=secret_access_key)\s*[=:]\s*[A-Za-z0-9/+=]{16,}"),
 ]
 _WORDLIKE = re.compile(r"[a-z]+\d*|(?:[A-Z][a-z]+)+\d*|[A-Z]+\d*|[A-Z]+s|\d+[a-z]*|v\d+|[a-z]+[A-Z][a-z]+\d*")
+_AWS_SECRET_SHAPE = re.compile(r"[A-Za-z0-9+/]{40}")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
 
 
@@ -80,20 +82,33 @@ def _wordlike(segment: str) -> bool:
     return all(_WORDLIKE.fullmatch(w) for w in words)
 
 
+def _camel_mean(core: str) -> float:
+    """Mean length of the camel-case words of ``core``: long for identifiers, about 2-3 for random text."""
+    words = [w for part in re.split(r"[^A-Za-z0-9]", core) for w in _CAMEL.findall(part)]
+    return sum(map(len, words)) / max(1, len(words))
+
+
 def _looks_random(s: str) -> bool:
     """A long token with mixed classes and high entropy: a key, not a word, path or id we need."""
     core = s.strip("=.-_~")
     if len(core) < 20:
         return False
+    lower, upper, digit = (bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    if lower and upper and _AWS_SECRET_SHAPE.fullmatch(core):
+        # Exactly the shape of an AWS secret access key. About 1 in 1000 has no digit, and some read
+        # like CamelCase by chance; keep only what looks like a real 40-letter identifier: long camel
+        # words and the modest entropy of English.
+        return _entropy(core) >= 4.2 or _camel_mean(core) < 4.5
     # paths, dotted names and identifiers are made of words: keep them
     if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
         return False
-    lower, upper, digit = (bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
     if lower and upper and digit:
         return _entropy(core) >= 3.7
-    # Mixed-case letters and no digit: about 1 in 1000 random 40-character base64 secrets (AWS secret
-    # keys) draws no digit at all. Hex digests and lowercase ids never reach this entropy (hex tops at 4).
-    return lower and upper and len(core) >= 30 and _entropy(core) >= 4.2
+    # Mixed-case letters and no digit (other token shapes): random case flips chop the string into short
+    # camel-case "words", while identifiers with acronyms (XMLHttpRequestHandler) have long ones.
+    if not (lower and upper and len(core) >= 30) or _entropy(core) < 4.0:
+        return False
+    return _camel_mean(core) < 4.5
 
 
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:
@@ -102,7 +117,24 @@ def scrub_text(text: str, known: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     for pat in _PATTERNS:
         text = pat.sub(MASK, text)
-    return _CANDIDATE.sub(lambda m: MASK if _looks_random(m.group(0)) else m.group(0), text)
+    return _CANDIDATE.sub(lambda m: _mask_candidate(m.group(0)), text)
+
+
+def _pathlike(token: str) -> bool:
+    """A file path or URL path with random parts (``mktemp`` dirs, macOS ``/var/folders/...``), as opposed
+    to a base64 secret that happens to contain ``/``: mostly made of words, several of them."""
+    if not token.startswith(("/", "~/", "./", "../")):
+        return False
+    segs = [seg for seg in re.split(r"[/.]", token) if seg]
+    words = [seg for seg in segs if _wordlike(seg)]
+    return sum(len(w) >= 3 for w in words) >= 3 and 2 * len(words) > len(segs)
+
+
+def _mask_candidate(token: str) -> str:
+    """Mask a random-looking token; in a path, only the path segments that are themselves random."""
+    if "/" in token and _pathlike(token) and not _AWS_SECRET_SHAPE.fullmatch(token.strip("=.-_~")):
+        return "/".join(MASK if _looks_random(seg) else seg for seg in token.split("/"))
+    return MASK if _looks_random(token) else token
 
 
 def is_sensitive_key(key: str) -> bool:

@@ -123,9 +123,23 @@ def test_useful_identifiers_are_kept() -> None:
         "AKIAIOSFODNN7EXAMPLE",
         "/tmp/pytest-of-root/pytest-3/test_credential_process0/home/.aws/config",
         "https://dev-12345678.okta.com/oauth2/default/.well-known/openid-configuration",
+        # paths with a random part (mktemp, macOS $TMPDIR) stay readable: a path is not a secret
+        "/tmp/tmp.AbC12dEfGh/claude-code-with-bedrock/credential-process",
+        "/var/folders/7h/k2x9f8zn1qj5_4b0h0000gn/T/tmpXy12Ab/home/.aws/config",
+        # identifiers with acronyms, including one of exactly an AWS secret key's length
+        "XMLHttpRequestEventTargetProxyHandler",
+        "IDPCommunicationErrorException",
+        "InvokeModelWithResponseStreamPermissions",
     ]
     for text in keep:
         assert scrub_text(text) == text
+
+
+def test_a_secret_inside_a_path_masks_only_that_segment() -> None:
+    hook = "https://hooks.slack.com/services/T0001/B0002/Xk29aLp0QwErTyUiOp12Zx9v"
+    assert scrub_text(hook) == "https://hooks.slack.com/services/T0001/B0002/«redacted»"
+    path = "/home/ana/bin/Xk29aLp0QwErTyUiOp12Zx9vAbCdEfGh1234/cp"
+    assert scrub_text(path) == "/home/ana/bin/«redacted»/cp"
 
 
 @settings(max_examples=200, deadline=None)
