@@ -122,3 +122,36 @@ def test_markdown_lists_problems_first_with_fixes_and_escapes_pipes() -> None:
     assert problems.index("bad <thing>") < problems.index("broken") < problems.index("hmm")
     assert "Fix: do the fix" in problems
     assert "broken \\| pipe" in md
+
+
+@pytest.mark.parametrize(
+    "kind,brk",
+    [
+        ("guidance", None),
+        ("reference", None),
+        ("guidance", "settings-malformed"),
+        ("guidance", "config-not-utf8"),
+        ("guidance", "helper-config-wrong-types"),
+        ("guidance", "nested-credential-process"),
+        ("guidance", "env-keys"),
+    ],
+)
+def test_full_catalog_json_validates_against_schema(tmp_path, kind: str, brk: str | None) -> None:
+    """Every check of the catalog, on healthy and broken installs, emits schema-valid results in order."""
+    from ccwb_doctor.registry import REGISTRY
+
+    s = (sc.guidance_install if kind == "guidance" else sc.reference_install)(tmp_path / "home")
+    if brk:
+        sc.apply(s, brk)
+    report = run_report(s.options(), env=s.env)
+    doc = json.loads(render_report(report, "json"))
+    jsonschema.validate(doc, schema())
+    catalog = [c.id for c in REGISTRY.all()]
+    ids = [r["id"] for r in doc["results"]]
+    assert sorted(set(ids), key=catalog.index) == catalog  # every check reported ...
+    assert ids == sorted(ids, key=catalog.index)  # ... in catalog order
+    assert sum(doc["summary"].values()) == len(ids)
+    for r in doc["results"]:
+        assert "\n" not in r["message"], r
+        if r["status"] == "error":  # bad input names its file; a crashing check would show a type name
+            assert str(s.home) in r["message"], r
