@@ -125,3 +125,17 @@ def test_a_broken_settings_file_errors_only_its_check(guidance: sc.Scenario, run
     res = run_checks_on(guidance, CONFIG)
     assert res["CONFIG-PROFILE"][0].status is Status.ERROR
     assert res["CONFIG-SETTINGS"][0].status is not Status.ERROR  # settings are still readable
+
+
+def test_partial_env_keys_warn_with_botocore_error(guidance: sc.Scenario, run_checks_on) -> None:
+    guidance.env["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLEEXAMPLE01"
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.WARN and "PartialCredentialsError" in r.message
+    assert r.remediation.startswith("Unset AWS_ACCESS_KEY_ID")
+
+
+def test_nested_keys_in_the_credentials_file_fail(guidance: sc.Scenario, run_checks_on) -> None:
+    sc.write(guidance.aws_credentials, "[ClaudeCode]\naws_access_key_id =\n  id = AKIAEXAMPLEEXAMPLE01\n")
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.FAIL and "nested sub-sections" in r.message
+    assert r.remediation.startswith("Delete the [ClaudeCode] section")

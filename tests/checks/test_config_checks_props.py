@@ -38,7 +38,7 @@ VALUES = st.sampled_from(
         "\n  nested = value",
         "\n  a = b\n  c = d",
     ]
-) | st.text(alphabet=st.characters(blacklist_characters="\n\r[]"), max_size=30)
+) | st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r[]"), max_size=30)
 KEYS = st.sampled_from(
     [
         "credential_process",
@@ -65,7 +65,10 @@ def ini_files(draw: st.DrawFn) -> str:
         for key, value in draw(st.dictionaries(KEYS, VALUES, max_size=6)).items():
             parts.append(f"{key} = {value}".rstrip(" "))
     if draw(st.booleans()):  # and sometimes plain junk lines anywhere
-        parts.insert(draw(st.integers(0, len(parts))), draw(st.text(max_size=40)))
+        parts.insert(
+            draw(st.integers(0, len(parts))),
+            draw(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)),
+        )
     return "\n".join(parts) + "\n"
 
 
@@ -151,6 +154,13 @@ def _run(config: str, creds: str, settings_b: bytes | None, helper_b: bytes | No
     settings_b=None,
     helper_b=None,
     profile="p",
+)
+@example(
+    config="[default]\nregion = us-east-1\n",
+    creds="[default]\naws_access_key_id =\n  nested = value\nx-expiration =\n  a = b\n",
+    settings_b=None,
+    helper_b=None,
+    profile=None,
 )
 @example(
     config="[profile p]\ncredential_process = /bin/true\nregion = us-east-1\n",
