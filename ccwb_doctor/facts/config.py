@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -39,7 +40,10 @@ def read_file(path: Path) -> bytes | None:
             raise InputError("is a directory, expected a file", str(path))
         if not path.exists():
             return None
-        if path.stat().st_size > MAX_FILE_BYTES:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; a device is not a config file
+            raise InputError("is not a regular file", str(path))
+        if st.st_size > MAX_FILE_BYTES:
             raise InputError(f"larger than {MAX_FILE_BYTES} bytes", str(path))
         return path.read_bytes()
     except PermissionError:
