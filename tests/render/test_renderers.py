@@ -87,7 +87,9 @@ def test_no_color_env_and_non_tty_mean_plain() -> None:
             return True
 
     assert use_color(Tty(), {}) is True
-    assert use_color(Tty(), {"NO_COLOR": ""}) is False
+    assert use_color(Tty(), {"NO_COLOR": "1"}) is False
+    assert use_color(Tty(), {"NO_COLOR": ""}) is True  # no-color.org: present *and non-empty*
+    assert use_color(Tty(), {"TERM": "dumb"}) is False
     assert use_color(io.StringIO(), {}) is False
 
 
