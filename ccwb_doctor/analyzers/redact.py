@@ -5,6 +5,10 @@ Three layers, each enough on its own for what it covers:
 2. sensitive names: the value under a key such as ``SecretAccessKey``, ``refresh_token``, ``client_secret``;
 3. shapes: JWTs, AWS secret keys, session tokens, Google client secrets, bearer headers, and long
    high-entropy strings, found inside any text.
+
+The same boundary makes every string printable in every format: control characters (a helper's ANSI
+escapes, NUL) and lone surrogates (non-UTF-8 file names) become visible escapes such as ``\x1b``, so no
+output can drive the terminal, break the JUnit XML or fail to encode.
 """
 
 from __future__ import annotations
@@ -152,13 +156,31 @@ def scrub(obj: Any, known: Iterable[str] = ()) -> Any:
     return _scrub(obj, known)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (all but newline and tab) and lone surrogates escaped.
+
+    A surrogate from Python's surrogateescape (a non-UTF-8 byte in a file name) shows as that byte.
+    """
+
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group(0))
+        if 0xDC80 <= c <= 0xDCFF:
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
+
 def _scrub(obj: Any, known: list[str]) -> Any:
     if isinstance(obj, str):
-        return scrub_text(obj, known)
+        return printable(scrub_text(obj, known))
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         for k, v in obj.items():
-            key = scrub_text(str(k), known) if isinstance(k, str) else k
+            key = printable(scrub_text(str(k), known)) if isinstance(k, str) else k
             if isinstance(k, str) and is_sensitive_key(k) and isinstance(v, str) and v:
                 out[key] = MASK
             else:

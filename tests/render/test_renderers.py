@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from importlib import resources
 
 import jsonschema
 import pytest
 from ccwb_doctor.fixtures import scenarios as sc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccwb_doctor.app import render_report, run_report
-from ccwb_doctor.model import CheckMeta, Result, Severity
+from ccwb_doctor.model import CheckMeta, Result, Severity, fail
 from ccwb_doctor.report import Report
 
 
@@ -157,3 +160,26 @@ def test_full_catalog_json_validates_against_schema(tmp_path, kind: str, brk: st
         assert "\n" not in r["message"], r
         if r["status"] == "error":  # bad input names its file; a crashing check would show a type name
             assert str(s.home) in r["message"], r
+
+
+_any_text = st.text(st.characters(codec=None, blacklist_categories=()), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(message=_any_text, fix=_any_text, subject=_any_text, key=_any_text, value=_any_text)
+def test_any_text_renders_to_valid_utf8_in_every_format(
+    message: str, fix: str, subject: str, key: str, value: str
+) -> None:
+    """Helper stderr with ANSI escapes or NUL, non-UTF-8 file names (lone surrogates): every format still
+    encodes, parses, and carries no raw control character that could drive a terminal."""
+    meta = CheckMeta("TEST-TEXT", "t", "config", Severity.HIGH, "fix")
+    evidence = {"subject": subject, key: value, "location": {"path": value, "line": 3}}
+    report = Report([Result.from_outcome(meta, fail(message or "m", fix, evidence), 1.0)], catalog=[meta])
+    for fmt in ("text", "json", "markdown", "junit", "sarif"):
+        out = render_report(report, fmt, color=False, verbose=True)
+        out.encode("utf-8")  # no lone surrogate survives
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out.replace("\r\n", "\n")), fmt
+        if fmt == "junit":
+            ET.fromstring(out)
+        elif fmt in ("json", "sarif"):
+            json.loads(out)
