@@ -391,3 +391,14 @@ def test_aws_credential_export_command_is_analysed(guidance: sc.Scenario) -> Non
     bad = ex[("awsCredentialExport",)]
     assert bad.status == Status.FAIL and "interpreter /nonexistent/bash not found" in bad.message
     assert ex[("credential_process", "awsAuthRefresh")].status == Status.PASS
+
+
+def test_binary_command_text_neutralises_escapes_read_from_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ccwb_doctor.cli import main
+
+    evil = B.write(tmp_path / "helper", b"#!/bin/sh\x1b]0;pwned\x07 -x\necho hi\n")
+    main(["binary", str(evil)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
