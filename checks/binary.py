@@ -1,7 +1,8 @@
 """BINARY-*: can this host run the helper programs (architecture), and can it execute them (exec checks).
 
-One result per analysed file: ``binary PATH`` alone, else the credential_process program and the
-programs of the settings commands awsAuthRefresh / awsCredentialExport / otelHeadersHelper.
+One result per analysed file: ``binary PATH`` alone, else the credential_process program, the
+programs of the settings commands awsAuthRefresh / awsCredentialExport / otelHeadersHelper, and the
+installed OTel helper binary.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
     blocked = any(m.startswith(("not executable", "on a noexec")) for m, _ in problems)
     if not blocked and not any("quarantine" in m for m, _ in problems):
         env = facts.peek("claude_env") or facts.env
-        home = Path(facts.options.home) if facts.options.home else Path.home()
+        home = Path(facts.home)
         timeout = float(facts.options.extra.get("version_timeout", VERSION_TIMEOUT))  # type: ignore[arg-type]
         run = run_version(path, env, home, timeout)
         ev["version_run"] = run

@@ -54,6 +54,17 @@ def config_profile(facts: Any) -> Outcome:
             ev,
         )
     problems = []
+    nested = [k for k in ("credential_process", "region") if isinstance(prof.get(k), dict)]
+    if nested:
+        return fail(
+            f"profile '{name}' in {where}: {' and '.join(nested)} "
+            f"{'is' if len(nested) == 1 else 'are'} written as a nested sub-section (indented lines after "
+            "`key =`), so the SDK reads a group of settings instead of a value",
+            f"In [{section}] put each value on the same line as its key, e.g. "
+            "credential_process = <absolute path to the helper> --profile <name>, and do not indent the "
+            "lines that follow.",
+            {**ev, "nested": nested},
+        )
     if not prof.get("credential_process"):
         problems.append("has no credential_process")
     if not prof.get("region"):
@@ -86,6 +97,13 @@ def config_credential_process(facts: Any) -> Outcome:
     if cp.raw is None:
         return skip(f"profile '{facts.profile_name}' has no credential_process (see CONFIG-PROFILE)")
     ev: dict[str, Any] = {"line": cp.raw, "argv": cp.argv, "platform": cp.line.platform}
+    if cp.line.nested:
+        return fail(
+            f"credential_process cannot be run: {cp.error}; botocore fails before starting anything",
+            "Write the whole command on one line: credential_process = <absolute path to the helper> "
+            "--profile <name>.",
+            ev,
+        )
     if cp.error:
         return fail(
             f"credential_process cannot be split as the SDK splits it: {cp.error}",
@@ -134,8 +152,8 @@ def config_credential_process(facts: Any) -> Outcome:
     return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", ev)
 
 
-def _expired(value: str | None) -> bool | None:
-    if not value:
+def _expired(value: object) -> bool | None:
+    if not value or not isinstance(value, str):
         return None
     try:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -186,6 +204,13 @@ def config_shadowed_creds(facts: Any) -> Outcome:
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment come first in the SDK "
                 "chain and shadow credential_process"
             )
+    elif env.get("AWS_ACCESS_KEY_ID"):
+        ev["env_keys"] = ["AWS_ACCESS_KEY_ID"]
+        warns.append(
+            "AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY: botocore (AWS CLI, Python tools) stops "
+            "with PartialCredentialsError before it reaches credential_process; the JavaScript SDK moves on"
+        )
+        fixes.append("unset AWS_ACCESS_KEY_ID (shell profile and the settings env)")
     if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
         ev["web_identity_env"] = env.get("AWS_ROLE_ARN")
         fails.append(
@@ -209,12 +234,24 @@ def config_shadowed_creds(facts: Any) -> Outcome:
     section = creds.get(name)
     if isinstance(section, dict) and section.get("aws_access_key_id"):
         akid = section.get("aws_access_key_id", "")
+        secret = section.get("aws_secret_access_key", "")
         exp_value = section.get("x-expiration") or section.get("expiration") or section.get("aws_expiration")
         expired = _expired(exp_value)
-        ev["credentials_section"] = {"aws_access_key_id": akid, "expiration": exp_value}
         storage = (facts.peek("helper_profile") or {}).get("credential_storage")
         delete = f"delete the [{name}] section from {cred_file}"
-        if akid.upper() == "EXPIRED" or section.get("aws_secret_access_key", "").upper() == "EXPIRED":
+        nested = not isinstance(akid, str) or not isinstance(secret, str)
+        ev["credentials_section"] = (
+            {"keys": sorted(section)}
+            if nested
+            else {"aws_access_key_id": akid, "expiration": exp_value if isinstance(exp_value, str) else None}
+        )
+        if nested:
+            fails.append(
+                f"{cred_file} [{name}] writes its keys as nested sub-sections (indented lines): the SDK "
+                "reads this section before credential_process and cannot use it"
+            )
+            fixes.append(delete)
+        elif akid.upper() == "EXPIRED" or secret.upper() == "EXPIRED":
             fails.append(
                 f"{cred_file} has an EXPIRED placeholder stanza [{name}] (left by the guidance "
                 "helper's --clear-cache): the SDK reads it before credential_process and every call "

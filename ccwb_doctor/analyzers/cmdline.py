@@ -16,6 +16,7 @@ class CommandLine:
     argv: list[str] = field(default_factory=list)
     error: str | None = None  # the splitter's own error (e.g. unbalanced quotes)
     unexpanded: list[str] = field(default_factory=list)  # ~, $VAR, %VAR% the SDK will pass through literally
+    nested: bool = False  # the INI value was a nested sub-section (indented lines), not a command line
 
     @property
     def program(self) -> str | None:
@@ -37,6 +38,19 @@ def split_command(raw: str, platform: str) -> CommandLine:
         return cl
     cl.unexpanded = unexpanded_parts(cl.argv)
     return cl
+
+
+def nested_value(value: object, platform: str) -> CommandLine:
+    """A credential_process written as an INI sub-section: botocore hands its splitter a dict and fails."""
+    items = value.items() if isinstance(value, dict) else []
+    shown = "; ".join(f"{k} = {v}" for k, v in items) or repr(value)
+    return CommandLine(
+        raw=f"(nested) {shown}",
+        platform=platform,
+        error="the value is a nested sub-section (the lines after `credential_process =` are indented), "
+        "not a command line",
+        nested=True,
+    )
 
 
 def unexpanded_parts(argv: list[str]) -> list[str]:

@@ -114,7 +114,11 @@ def normalise_profile(name: str, prof: dict[str, Any]) -> dict[str, Any]:
         v = p.get(key)
         if v is None:
             continue
-        if isinstance(v, bool) or not isinstance(v, int | str) or (isinstance(v, str) and not v.isdigit()):
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | str)
+            or (isinstance(v, str) and not (v.isascii() and v.isdigit()))  # not "²" or "١٢"
+        ):
             raise HelperConfigError(f"profile {name!r}: {key} must be an integer, found {v!r}")
         p[key] = int(v)
     for key in _BOOL_KEYS:

@@ -266,7 +266,9 @@ def detect_host(root: Path = Path("/"), system: str | None = None, machine: str 
     status, entries = read_binfmt(root)
     compat32: bool | None = None
     if hw == "x86_64":
-        compat32 = True  # IA32 emulation is on in mainstream kernels; dynamic i386 needs /lib/ld-linux.so.2
+        # IA32 emulation is on in mainstream kernels unless booted with ia32_emulation=0 (Linux 6.7+);
+        # dynamic i386 programs also need /lib/ld-linux.so.2 (checked with the loaders)
+        compat32 = _ia32_emulation(root)
     return HostProfile(
         os_name,
         hw,
@@ -278,6 +280,17 @@ def detect_host(root: Path = Path("/"), system: str | None = None, machine: str 
         root=str(root),
         source="detected",
     )
+
+
+def _ia32_emulation(root: Path) -> bool:
+    try:
+        words = (root / "proc/cmdline").read_text(errors="replace").split()
+    except OSError:
+        return True
+    for w in words:
+        if w.startswith("ia32_emulation="):
+            return w.split("=", 1)[1].strip().lower() not in ("0", "n", "no", "false", "off")
+    return True
 
 
 # --- mounts and extended attributes -----------------------------------------------------------------

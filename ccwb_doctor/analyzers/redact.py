@@ -5,6 +5,10 @@ Three layers, each enough on its own for what it covers:
 2. sensitive names: the value under a key such as ``SecretAccessKey``, ``refresh_token``, ``client_secret``;
 3. shapes: JWTs, AWS secret keys, session tokens, Google client secrets, bearer headers, and long
    high-entropy strings, found inside any text.
+
+The same boundary makes every string printable in every format: control characters (a helper's ANSI
+escapes, NUL) and lone surrogates (non-UTF-8 file names) become visible escapes such as ``\x1b``, so no
+output can drive the terminal, break the JUnit XML or fail to encode.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ _PATTERNS = [
     re.compile(r"(?i)(?<=secret_access_key)\s*[=:]\s*[A-Za-z0-9/+=]{16,}"),
 ]
 _WORDLIKE = re.compile(r"[a-z]+\d*|(?:[A-Z][a-z]+)+\d*|[A-Z]+\d*|[A-Z]+s|\d+[a-z]*|v\d+|[a-z]+[A-Z][a-z]+\d*")
+_AWS_SECRET_SHAPE = re.compile(r"[A-Za-z0-9+/]{40}")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
 # CloudFormation's physical-name suffix (Stack-LogicalId-1A2B3C4D5E6F): upper case and digits only
 _CFN_SUFFIX = re.compile(r"[A-Z0-9]{8,13}")
@@ -84,20 +90,33 @@ def _wordlike(segment: str) -> bool:
     return all(_WORDLIKE.fullmatch(w) or _CFN_SUFFIX.fullmatch(w) for w in words)
 
 
+def _camel_mean(core: str) -> float:
+    """Mean length of the camel-case words of ``core``: long for identifiers, about 2-3 for random text."""
+    words = [w for part in re.split(r"[^A-Za-z0-9]", core) for w in _CAMEL.findall(part)]
+    return sum(map(len, words)) / max(1, len(words))
+
+
 def _looks_random(s: str) -> bool:
     """A long token with mixed classes and high entropy: a key, not a word, path or id we need."""
     core = s.strip("=.-_~")
     if len(core) < 20:
         return False
+    lower, upper, digit = (bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    if lower and upper and _AWS_SECRET_SHAPE.fullmatch(core):
+        # Exactly the shape of an AWS secret access key. About 1 in 1000 has no digit, and some read
+        # like CamelCase by chance; keep only what looks like a real 40-letter identifier: long camel
+        # words and the modest entropy of English.
+        return _entropy(core) >= 4.2 or _camel_mean(core) < 4.5
     # paths, dotted names and identifiers are made of words: keep them
     if all(_wordlike(seg) for seg in re.split(r"[/.]", core)):
         return False
-    classes = sum(bool(re.search(p, core)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    if classes == 3:
+    if lower and upper and digit:
         return _entropy(core) >= 3.7
-    # one 40-character AWS secret key in a thousand has no digit: long, two classes, and more varied
-    # than hex can be (hashes and thumbprints stay readable)
-    return classes == 2 and len(core) >= 30 and _entropy(core) > 4.1
+    # Mixed-case letters and no digit (other token shapes): random case flips chop the string into short
+    # camel-case "words", while identifiers with acronyms (XMLHttpRequestHandler) have long ones.
+    if not (lower and upper and len(core) >= 30) or _entropy(core) < 4.0:
+        return False
+    return _camel_mean(core) < 4.5
 
 
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:
@@ -106,7 +125,24 @@ def scrub_text(text: str, known: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     for pat in _PATTERNS:
         text = pat.sub(MASK, text)
-    return _CANDIDATE.sub(lambda m: MASK if _looks_random(m.group(0)) else m.group(0), text)
+    return _CANDIDATE.sub(lambda m: _mask_candidate(m.group(0)), text)
+
+
+def _pathlike(token: str) -> bool:
+    """A file path or URL path with random parts (``mktemp`` dirs, macOS ``/var/folders/...``), as opposed
+    to a base64 secret that happens to contain ``/``: mostly made of words, several of them."""
+    if not token.startswith(("/", "~/", "./", "../")):
+        return False
+    segs = [seg for seg in re.split(r"[/.]", token) if seg]
+    words = [seg for seg in segs if _wordlike(seg)]
+    return sum(len(w) >= 3 for w in words) >= 3 and 2 * len(words) > len(segs)
+
+
+def _mask_candidate(token: str) -> str:
+    """Mask a random-looking token; in a path, only the path segments that are themselves random."""
+    if "/" in token and _pathlike(token) and not _AWS_SECRET_SHAPE.fullmatch(token.strip("=.-_~")):
+        return "/".join(MASK if _looks_random(seg) else seg for seg in token.split("/"))
+    return MASK if _looks_random(token) else token
 
 
 def is_sensitive_key(key: str) -> bool:
@@ -124,13 +160,31 @@ def scrub(obj: Any, known: Iterable[str] = ()) -> Any:
     return _scrub(obj, known)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (all but newline and tab) and lone surrogates escaped.
+
+    A surrogate from Python's surrogateescape (a non-UTF-8 byte in a file name) shows as that byte.
+    """
+
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group(0))
+        if 0xDC80 <= c <= 0xDCFF:
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
+
 def _scrub(obj: Any, known: list[str]) -> Any:
     if isinstance(obj, str):
-        return scrub_text(obj, known)
+        return printable(scrub_text(obj, known))
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         for k, v in obj.items():
-            key = scrub_text(str(k), known) if isinstance(k, str) else k
+            key = printable(scrub_text(str(k), known)) if isinstance(k, str) else k
             if isinstance(k, str) and is_sensitive_key(k) and isinstance(v, str) and v:
                 out[key] = MASK
             else:

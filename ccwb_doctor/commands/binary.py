@@ -91,9 +91,14 @@ def run(args: argparse.Namespace) -> int:
     if fmt != "text":
         emit(report, fmt, output)
         return report.exit_code
+    from ccwb_doctor.analyzers.redact import printable, scrub_text
+
     facts = report.facts
     analyses = facts.peek("binary_analyses") or []
     head = "".join(describe(a, facts.host) for a in analyses if a.info is not None)
+    # the same boundary as every format: strings read from the file (a #! line, PT_INTERP) may carry
+    # terminal escapes or secrets
+    head = printable(scrub_text(head, list(facts.secrets)))
     if output and output != "-":
         write_output(Path(output), head + render_report(report, "text"))
     else:

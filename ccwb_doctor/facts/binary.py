@@ -1,8 +1,9 @@
 """Binary facts: the host's capabilities, its mounts, and the programs the doctor analyses.
 
 ``binary_targets`` are the files to analyse: ``--binary PATH`` (the ``binary`` subcommand) alone when
-given, else the credential_process program and the programs of the Claude Code settings commands
-(awsAuthRefresh, awsCredentialExport, otelHeadersHelper), one target per distinct file.
+given, else the credential_process program, the programs of the Claude Code settings commands
+(awsAuthRefresh, awsCredentialExport, otelHeadersHelper) and the guidance's installed ``otel-helper``
+(in ~/claude-code-with-bedrock or beside the helper), one target per distinct file.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _binary_targets(facts: Facts) -> list[Target]:
     settings: Any = facts.peek("claude_settings")
     merged = getattr(settings, "merged", None) or {}
     env: dict[str, str] = facts.peek("claude_env") or facts.env
-    home = Path(facts.options.home) if facts.options.home else Path.home()
+    home = Path(facts.home)  # --home, else HOME of the environment Claude Code runs with
     for key in SETTINGS_COMMANDS:
         cmd = merged.get(key)
         if isinstance(cmd, str) and cmd.strip():
@@ -116,7 +117,30 @@ def _binary_targets(facts: Facts) -> list[Target]:
         key = os.path.realpath(path) if path is not None else f"?{label}"
         old = targets.get(key)
         targets[key] = Target(path, (*old.used_by, label) if old else (label,), why)
+    for path in _installed_otel_helpers(facts, cp):  # installed even when no setting names it (yet)
+        targets.setdefault(os.path.realpath(path), Target(path, (INSTALLED_OTEL,)))
     return list(targets.values())
+
+
+INSTALLED_OTEL = "installed OTel helper"
+OTEL_HELPER_NAMES = ("otel-helper", "otel-helper.exe")
+
+
+def _installed_otel_helpers(facts: Facts, cp: Any) -> list[Path]:
+    """The guidance installer's ``otel-helper`` in ~/claude-code-with-bedrock and beside the helper."""
+    dirs: list[Path] = []
+    paths = facts.peek("paths")
+    if paths is not None:
+        dirs.append(Path(paths.ccwb_dir))
+    if cp is not None and getattr(cp, "program", None) is not None:
+        dirs.append(Path(cp.program).parent)
+    out: list[Path] = []
+    for d in dirs:
+        for name in OTEL_HELPER_NAMES:
+            p = d / name
+            if p.is_file() and p not in out:
+                out.append(p.absolute())
+    return out
 
 
 @fact("binary_analyses")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ccwb_doctor.analyzers.claude_settings import SettingsError, SettingsFile, merge, parse_settings
-from ccwb_doctor.analyzers.cmdline import CommandLine, option_value, split_command
+from ccwb_doctor.analyzers.cmdline import CommandLine, nested_value, option_value, split_command
 from ccwb_doctor.analyzers.helper_config import HelperConfig, HelperConfigError, parse_helper_config
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
@@ -39,7 +40,10 @@ def read_file(path: Path) -> bytes | None:
             raise InputError("is a directory, expected a file", str(path))
         if not path.exists():
             return None
-        if path.stat().st_size > MAX_FILE_BYTES:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; a device is not a config file
+            raise InputError("is not a regular file", str(path))
+        if st.st_size > MAX_FILE_BYTES:
             raise InputError(f"larger than {MAX_FILE_BYTES} bytes", str(path))
         return path.read_bytes()
     except PermissionError:
@@ -235,6 +239,9 @@ def _credential_process(facts: Facts) -> CredentialProcess:
     raw = prof.get("credential_process")
     if not raw:
         return CredentialProcess(None, None, [], None, None)
+    if not isinstance(raw, str):  # botocore's nested sub-section syntax: a dict, which the SDK cannot run
+        line = nested_value(raw, platform_of(facts))
+        return CredentialProcess(line.raw, line, [], None, None)
     line = split_command(raw, platform_of(facts))
     program = None
     if line.argv and line.unexpanded[:1] != [line.argv[0]]:

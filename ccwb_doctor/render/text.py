@@ -19,10 +19,14 @@ MARKS = {
 
 
 def use_color(stream: Any, env: dict[str, str] | None = None) -> bool:
+    """Colour only on a terminal; NO_COLOR set to a non-empty value (no-color.org) or TERM=dumb: plain."""
     env = dict(os.environ) if env is None else env
-    if "NO_COLOR" in env:
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
-    return bool(getattr(stream, "isatty", lambda: False)())
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
 
 
 def render(doc: dict[str, Any], *, color: bool | None = None, verbose: bool = False, **_: Any) -> str:

@@ -263,6 +263,9 @@ def test_fifty_megabyte_file_reads_at_most_64_kib(tmp_path: Path, kind: str) -> 
 
 
 def _check_never_raises(data: bytes, name: str | None = None) -> None:
+    from ccwb_doctor.analyzers.binary_verdict import judge
+    from ccwb_doctor.analyzers.hostcap import PRESETS
+
     info = analyze_bytes(data, name)
     json.dumps(info.to_dict())
     if info.status != "ok":
@@ -271,6 +274,13 @@ def _check_never_raises(data: bytes, name: str | None = None) -> None:
         assert info.error
     else:
         assert all(isinstance(a, str) and a for a in info.archs)
+    # and the verdict on every host profile: never an exception; unknown/corrupt cannot run, with the offset
+    for host in PRESETS.values():
+        v = judge(info, host, which=lambda _p: None, exists=lambda _p: False)
+        json.dumps(v.to_dict())
+        assert v.message and "\n" not in v.message
+        if info.status != "ok":
+            assert v.kind == "cannot-run" and f"offset {info.offset}" in v.message and v.fix
 
 
 SAMPLE_NAMES = sorted(BINARY_SAMPLES)

@@ -79,3 +79,51 @@ def test_ini_files_arbitrary_bytes_give_value_or_input_error(config: bytes, cred
                 f.get(name)
             except InputError as exc:
                 assert str(home) in str(exc) and "\n" not in str(exc)
+
+
+HELPER_KEYS = st.sampled_from(
+    [
+        "provider_domain",
+        "client_id",
+        "aws_region",
+        "credential_storage",
+        "federated_role_arn",
+        "federation_type",
+        "max_session_duration",
+        "redirect_port",
+        "sso_enabled",
+        "okta_domain",
+        "okta_client_id",
+        "identity_pool_name",
+        "name",
+    ]
+)
+ODD_NUMBERS = st.sampled_from(["3600", "²", "١٢", "-1", "1e3", " 12", "", "0x10", "٣"])
+
+
+@SETTINGS
+@given(
+    st.dictionaries(HELPER_KEYS, json_values | ODD_NUMBERS, max_size=8),
+    st.sampled_from(["profiles", "flat", "legacy"]),
+)
+def test_helper_config_known_keys_with_any_values(prof: dict, shape: str) -> None:
+    """Real key names with arbitrary values: a normalised profile or a HelperConfigError, nothing else."""
+    doc = {"profiles": {"p": prof}} if shape == "profiles" else {"p": prof} if shape == "flat" else prof
+    try:
+        cfg = parse_helper_config(json.dumps(doc))
+    except HelperConfigError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        for p in cfg.profiles.values():
+            assert isinstance(p["max_session_duration"], int) and isinstance(p["aws_region"], str)
+            assert p.get("redirect_port") is None or isinstance(p["redirect_port"], int)
+
+
+def test_helper_config_rejects_non_ascii_digits() -> None:
+    for odd in ("²", "١٢"):
+        try:
+            parse_helper_config(json.dumps({"p": {"max_session_duration": odd}}))
+        except HelperConfigError as exc:
+            assert "max_session_duration must be an integer" in str(exc)
+        else:
+            raise AssertionError(f"{odd!r} accepted as an integer")

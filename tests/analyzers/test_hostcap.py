@@ -297,3 +297,17 @@ def test_wine_binfmt_runs_windows_programs_under_emulation(tmp_path: Path) -> No
     host = detect_host(_fake_root(tmp_path, {"wine": wine}), system="Linux", machine="x86_64")
     v = judge(analyze_bytes(B.pe("x86_64")), host)
     assert (v.kind, v.via) == ("emulated", "binfmt:wine") and v.fix
+
+
+def test_ia32_emulation_off_on_the_kernel_command_line(tmp_path: Path) -> None:
+    root = _fake_root(tmp_path, {})
+    (root / "lib").mkdir()
+    (root / "lib/ld-linux.so.2").write_text("")
+    i386 = analyze_bytes(B.elf("i386"))
+    assert detect_host(root, system="Linux", machine="x86_64").compat32 is True
+    assert judge(i386, detect_host(root, system="Linux", machine="x86_64")).kind == "native"
+    (root / "proc/cmdline").write_text("BOOT_IMAGE=/vmlinuz root=/dev/sda1 ia32_emulation=0 quiet\n")
+    host = detect_host(root, system="Linux", machine="x86_64")
+    assert host.compat32 is False
+    v = judge(i386, host)
+    assert v.kind == "cannot-run" and "32-bit" in v.message and v.fix

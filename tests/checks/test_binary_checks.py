@@ -357,3 +357,48 @@ def test_binary_command_missing_path_is_usage_error(
 
     assert main(["binary", str(tmp_path / "nope")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@linux_only
+def test_installed_otel_helper_is_analysed_even_when_no_setting_names_it(guidance: sc.Scenario) -> None:
+    otel = B.write(guidance.home / "claude-code-with-bedrock" / "otel-helper", B.elf(FOREIGN, None))
+    res = run(guidance.options(), env=guidance.env)
+    arch = {tuple(r.evidence["used_by"]): r for r in res["BINARY-ARCH"]}
+    bad = arch[("installed OTel helper",)]
+    assert bad.status == Status.FAIL and bad.evidence["file"] == str(otel)
+    if NATIVE_BUILD:
+        assert NATIVE_BUILD.replace("credential-process", "otel-helper") in bad.remediation
+    ex = {tuple(r.evidence["used_by"]): r for r in res["BINARY-EXEC"]}
+    assert ex[("installed OTel helper",)].status == Status.FAIL
+    # a healthy one passes, and is one target with the setting that runs it
+    B.write(otel, B.script(body='echo "otel-helper 1.0"\n'))
+    guidance.write_settings({**guidance.read_settings(), "otelHeadersHelper": f"{otel} --profile ClaudeCode"})
+    res = run(guidance.options(), env=guidance.env)
+    by = {tuple(r.evidence["used_by"]): r for r in res["BINARY-EXEC"]}
+    assert set(by) == {("credential_process", "awsAuthRefresh"), ("otelHeadersHelper",)}
+    assert (
+        by[("otelHeadersHelper",)].status == Status.PASS
+        and "otel-helper 1.0" in by[("otelHeadersHelper",)].message
+    )
+
+
+@linux_only
+def test_aws_credential_export_command_is_analysed(guidance: sc.Scenario) -> None:
+    export = B.write(guidance.home / "bin" / "export-creds", B.script("/nonexistent/bash"))
+    guidance.write_settings({**guidance.read_settings(), "awsCredentialExport": str(export)})
+    res = run(guidance.options(), env=guidance.env)
+    ex = {tuple(r.evidence["used_by"]): r for r in res["BINARY-EXEC"]}
+    bad = ex[("awsCredentialExport",)]
+    assert bad.status == Status.FAIL and "interpreter /nonexistent/bash not found" in bad.message
+    assert ex[("credential_process", "awsAuthRefresh")].status == Status.PASS
+
+
+def test_binary_command_text_neutralises_escapes_read_from_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ccwb_doctor.cli import main
+
+    evil = B.write(tmp_path / "helper", b"#!/bin/sh\x1b]0;pwned\x07 -x\necho hi\n")
+    main(["binary", str(evil)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -44,12 +49,14 @@ CASES = [
     ("no-aws-region", "CONFIG-SETTINGS", Status.WARN, "AWS_REGION is not set"),
     ("settings-malformed", "CONFIG-SETTINGS", Status.ERROR, "not valid JSON"),
     ("settings-is-directory", "CONFIG-SETTINGS", Status.ERROR, "is a directory"),
+    ("nested-credential-process", "CONFIG-PROFILE", Status.FAIL, "nested sub-section"),
+    ("nested-credential-process", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "not a command line"),
     ("config-malformed-ini", "CONFIG-PROFILE", Status.ERROR, "not a valid INI file"),
     ("config-not-utf8", "CONFIG-PROFILE", Status.ERROR, "not UTF-8"),
 ]
 
 
-@pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("brk,cid,status,words", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_each_break_is_named_by_the_right_check(
     guidance: sc.Scenario, run_checks_on, brk: str, cid: str, status: Status, words: str
 ) -> None:
@@ -123,3 +130,100 @@ def test_a_broken_settings_file_errors_only_its_check(guidance: sc.Scenario, run
     res = run_checks_on(guidance, CONFIG)
     assert res["CONFIG-PROFILE"][0].status is Status.ERROR
     assert res["CONFIG-SETTINGS"][0].status is not Status.ERROR  # settings are still readable
+
+
+def test_partial_env_keys_warn_with_botocore_error(guidance: sc.Scenario, run_checks_on) -> None:
+    guidance.env["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLEEXAMPLE01"
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.WARN and "PartialCredentialsError" in r.message
+    assert r.remediation.startswith("Unset AWS_ACCESS_KEY_ID")
+
+
+def test_nested_keys_in_the_credentials_file_fail(guidance: sc.Scenario, run_checks_on) -> None:
+    sc.write(guidance.aws_credentials, "[ClaudeCode]\naws_access_key_id =\n  id = AKIAEXAMPLEEXAMPLE01\n")
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.FAIL and "nested sub-sections" in r.message
+    assert r.remediation.startswith("Delete the [ClaudeCode] section")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("which,cid", [("settings", "CONFIG-SETTINGS"), ("aws_config", "CONFIG-PROFILE")])
+def test_a_fifo_in_place_of_a_file_errors_without_blocking(
+    guidance: sc.Scenario, run_checks_on, which: str, cid: str
+) -> None:
+    path = getattr(guidance, which)
+    path.unlink()
+    os.mkfifo(path)  # reading it would block forever: the doctor must not even try
+    t0 = time.monotonic()
+    res = run_checks_on(guidance, CONFIG, timeout=10.0)
+    assert time.monotonic() - t0 < 8.0
+    r = res[cid][0]
+    assert r.status is Status.ERROR and "is not a regular file" in r.message and str(path) in r.message
+
+
+def _config_results_unprivileged(s: sc.Scenario) -> list[tuple[str, str, str]]:
+    """(id, status, message) of the CONFIG checks, run as this user, or when we are root (root reads
+    mode-000 files) in a forked child that drops to nobody. Imports are warmed first: the child may not
+    be able to read the interpreter's own files."""
+    from ccwb_doctor.app import run_report
+
+    def results() -> list[tuple[str, str, str]]:
+        rep = run_report(s.options(), only=CONFIG, env=s.env)
+        return [(r.id, r.status.value, r.message) for r in rep.results]
+
+    results()
+    if os.geteuid() != 0:
+        return results()
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: drop privileges, run, report through the pipe, never return into pytest
+        code = 1
+        try:
+            os.close(rfd)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with os.fdopen(wfd, "w") as fh:
+                json.dump(results(), fh)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    with os.fdopen(rfd) as fh:
+        data = fh.read()
+    deadline = time.monotonic() + 60
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError("the unprivileged run did not finish")
+        time.sleep(0.05)
+    return [tuple(x) for x in json.loads(data)]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+@pytest.mark.parametrize(
+    "which,cid,other",
+    [
+        ("settings", "CONFIG-SETTINGS", "CONFIG-CREDENTIAL-PROCESS"),
+        ("aws_config", "CONFIG-PROFILE", "CONFIG-SETTINGS"),
+    ],
+)
+def test_an_unreadable_file_errors_naming_it_and_the_run_completes(which: str, cid: str, other: str) -> None:
+    base = Path(tempfile.mkdtemp(prefix="ccwb-unreadable-", dir="/tmp"))
+    try:
+        s = sc.guidance_install(base / "home")
+        for p in [base, *base.rglob("*")]:  # readable by an unprivileged user, except the one file
+            p.chmod(0o755 if p.is_dir() or os.access(p, os.X_OK) else 0o644)
+        unreadable = getattr(s, which)
+        unreadable.chmod(0o000)
+        before = {p: p.stat().st_mtime_ns for p in base.rglob("*")}
+        by = {c: (status, msg) for c, status, msg in _config_results_unprivileged(s)}
+        assert by[cid][0] == "error", by
+        assert "permission denied" in by[cid][1] and str(unreadable) in by[cid][1]
+        assert len(by) == 4 and by[other][0] != "error"  # the run completed; other checks still decide
+        assert {p: p.stat().st_mtime_ns for p in base.rglob("*")} == before  # nothing written
+    finally:
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o700)
+        shutil.rmtree(base, ignore_errors=True)

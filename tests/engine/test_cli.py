@@ -147,3 +147,106 @@ def test_main_runs_in_process_without_network(
     code = main(["--home", str(guidance.home), "--offline", "--only", "CONFIG-PROFILE"])
     out = capsys.readouterr().out
     assert code == 0 and "CONFIG-PROFILE" in out
+
+
+def test_config_run_imports_no_heavy_library(guidance: sc.Scenario) -> None:
+    """boto3, httpx, jwt, dns, cryptography, yaml are imported only where a selected check needs them."""
+    probe = (
+        "import sys, io, contextlib\n"
+        "from ccwb_doctor.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['--home', {str(guidance.home)!r}, '--offline', '--only', 'config'])\n"
+        "heavy = ('boto3', 'httpx', 'jwt', 'dns', 'cryptography', 'yaml', 'moto', 'cfnlint')\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=guidance.env, timeout=60
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "0 []", p.stdout
+
+
+def test_version_imports_nothing_but_the_cli() -> None:
+    probe = (
+        "import sys\nfrom ccwb_doctor.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ccwb_doctor')))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip().splitlines()[-1] == "['ccwb_doctor', 'ccwb_doctor.cli']", p.stdout + p.stderr
+
+
+def _run_on_a_tty(args: list[str], env: dict[str, str]) -> str:
+    """Run the CLI with stdout on a real pseudo-terminal; return what it printed (bounded in time)."""
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ccwb_doctor", *args],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(follower)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(leader, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=30)
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(leader)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_tty_gets_colour_and_no_color_makes_it_plain(guidance: sc.Scenario) -> None:
+    args = ["--home", str(guidance.home), "--offline", "--only", "config"]
+    env = {k: v for k, v in guidance.env.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    coloured = _run_on_a_tty(args, {**env, "TERM": "xterm-256color"})
+    assert "CONFIG-PROFILE" in coloured and "\x1b[" in coloured  # a terminal gets colour
+    plain = _run_on_a_tty(args, {**env, "TERM": "xterm-256color", "NO_COLOR": "1"})
+    assert "CONFIG-PROFILE" in plain and "\x1b[" not in plain  # NO_COLOR wins even on a terminal
+    assert "✓ CONFIG-PROFILE" in plain and "✓ No issues found" in plain
+
+
+def test_timeout_option_reaches_the_runner(guidance: sc.Scenario) -> None:
+    """--timeout SECONDS is the per-check timeout: a hung check becomes one error; the others finish."""
+    import threading
+
+    from ccwb_doctor.app import options_from_args, run_report
+    from ccwb_doctor.cli import build_parser
+    from ccwb_doctor.model import Status, ok
+    from ccwb_doctor.registry import Registry, check
+
+    args = build_parser().parse_args(["run", "--home", str(guidance.home), "--offline", "--timeout", "0.4"])
+    options = options_from_args(args)
+    assert options.timeout == 0.4
+    reg = Registry()
+    reg._discovered = True
+    release = threading.Event()
+    check("T-HANG", title="t", area="config", remediation="r", registry=reg)(
+        lambda f: release.wait(20) and ok("late")
+    )
+    check("T-FINE", title="t", area="config", remediation="r", registry=reg)(lambda f: ok(f.profile_name))
+    try:
+        report = run_report(options, env=guidance.env, registry=reg)
+    finally:
+        release.set()
+    hang, fine = report.results
+    assert hang.status is Status.ERROR and hang.message == "timed out after 0.4 s"
+    assert fine.status is Status.PASS and fine.message == "ClaudeCode"
+    assert report.exit_code == 1

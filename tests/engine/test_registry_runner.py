@@ -119,3 +119,22 @@ def test_multiple_outcomes_and_default_remediation() -> None:
     assert (
         res[0].remediation == "" and res[1].remediation == "default fix" and res[2].remediation == "own fix"
     )
+
+
+def test_the_engine_imports_no_check_module() -> None:
+    """Registry, runner, facts, renderers, report, app and CLI never name a module of the catalog."""
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parents[2] / "ccwb_doctor"
+    engine = [pkg / f"{m}.py" for m in ("model", "registry", "runner", "app", "report", "cli", "options")]
+    engine += sorted((pkg / "facts").glob("*.py")) + sorted((pkg / "render").glob("*.py"))
+    for path in engine:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                assert not name.startswith("ccwb_doctor.checks"), f"{path.name} imports {name}"

@@ -42,6 +42,8 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
         "ccwb_doctor/reference_helper/__init__.py",
         "ccwb_doctor/reference_infra/__init__.py",
         "ccwb_doctor/schema/report-v1.json",
+        "ccwb_doctor/data/inference_profiles.json",
+        "ccwb_doctor/reference_infra/templates/auth.yaml",
     ):
         assert must in names, must
     venv = tmp_path / "venv"

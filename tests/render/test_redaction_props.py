@@ -44,15 +44,19 @@ KINDS = ["jwt", "aws_secret", "session_token", "refresh_token", "client_secret"]
 KEYS = ["SecretAccessKey", "SessionToken", "refresh_token", "client_secret", "id_token", "note", "value", "x"]
 
 
+EVERY_FORMAT = ("message", "fix", "subject")  # channels that every format prints
+
+
 @st.composite
-def planted(draw: st.DrawFn) -> tuple[dict, str, list[str]]:
+def planted(draw: st.DrawFn) -> tuple[dict, str, str, list[tuple[str, str]]]:
     r = draw(st.randoms(use_true_random=True))
     secrets = [make_secret(k, r) for k in draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))]
     evidence: dict = {}
-    message = "check failed"
-    for s in secrets:
-        where = draw(st.sampled_from(["value", "nested", "list", "text", "message", "key"]))
-        key = draw(st.sampled_from(KEYS))
+    message, fix = "check failed", "fix it"
+    placed: list[tuple[str, str]] = []
+    for i, s in enumerate(secrets):
+        where = draw(st.sampled_from(["value", "nested", "list", "text", "message", "key", "fix", "subject"]))
+        key = f"{draw(st.sampled_from(KEYS))}_{i}"  # unique: a later secret never overwrites an earlier one
         if where == "value":
             evidence[key] = s
         elif where == "nested":
@@ -63,22 +67,39 @@ def planted(draw: st.DrawFn) -> tuple[dict, str, list[str]]:
             evidence[f"{key}_text"] = f"stderr: aws_secret_access_key={s} and token {s}."
         elif where == "message":
             message += f" (got {s})"
+        elif where == "fix":
+            fix += f"; run: helper --token {s}"
+        elif where == "subject":
+            evidence["subject"] = f"{evidence.get('subject', 'audience')} {s}"
         else:
             evidence[s] = "planted as a key"
-    return evidence, message, secrets
+        placed.append((s, where))
+    return evidence, message, fix, placed
 
 
 @settings(max_examples=60, deadline=None)
 @given(planted())
-def test_no_planted_secret_survives_any_format(case: tuple[dict, str, list[str]]) -> None:
-    evidence, message, secrets = case
+def test_no_planted_secret_survives_any_format(case: tuple[dict, str, str, list[tuple[str, str]]]) -> None:
+    from ccwb_doctor.render import renderer
+
+    evidence, message, fix, placed = case
     meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
-    report = Report([Result.from_outcome(meta, fail(message, "fix it", evidence), 1.0)], catalog=[meta])
+    report = Report([Result.from_outcome(meta, fail(message, fix, evidence), 1.0)], catalog=[meta])
+    seen_raw: set[str] = set()
     for fmt in FORMATS:
-        out = render_report(report, fmt, color=False)
-        for s in secrets:
+        # without the redaction boundary the secret does reach this format (the test is not vacuous) ...
+        raw = renderer(fmt)(report.to_dict(), catalog=[meta.to_dict()], color=False, verbose=True)
+        for s, where in placed:
+            if s in raw:
+                seen_raw.add(s)
+            elif where in EVERY_FORMAT:
+                raise AssertionError(f"{fmt} does not print the {where}: the property would prove nothing")
+        # ... and through it, never: not whole, not its first 24 characters
+        out = render_report(report, fmt, color=False, verbose=True)  # text: evidence shown too
+        for s, _where in placed:
             assert s not in out, (fmt, s)
             assert s[:24] not in out, (fmt, s)
+    assert seen_raw == {s for s, _ in placed}  # every planted secret is printed by at least one format
 
 
 @settings(max_examples=60, deadline=None)
@@ -90,7 +111,7 @@ def test_known_secrets_masked_even_without_a_recognisable_shape(r: random.Random
         [Result.from_outcome(meta, fail(f"value {opaque}", None, {"v": opaque}), 1.0)], catalog=[meta]
     )
     for fmt in FORMATS:
-        assert opaque not in render_report(report, fmt, secrets=[opaque], color=False)
+        assert opaque not in render_report(report, fmt, secrets=[opaque], color=False, verbose=True)
 
 
 def test_useful_identifiers_are_kept() -> None:
@@ -102,6 +123,13 @@ def test_useful_identifiers_are_kept() -> None:
         "AKIAIOSFODNN7EXAMPLE",
         "/tmp/pytest-of-root/pytest-3/test_credential_process0/home/.aws/config",
         "https://dev-12345678.okta.com/oauth2/default/.well-known/openid-configuration",
+        # paths with a random part (mktemp, macOS $TMPDIR) stay readable: a path is not a secret
+        "/tmp/tmp.AbC12dEfGh/claude-code-with-bedrock/credential-process",
+        "/var/folders/7h/k2x9f8zn1qj5_4b0h0000gn/T/tmpXy12Ab/home/.aws/config",
+        # identifiers with acronyms, including one of exactly an AWS secret key's length
+        "XMLHttpRequestEventTargetProxyHandler",
+        "IDPCommunicationErrorException",
+        "InvokeModelWithResponseStreamPermissions",
     ]
     for text in keep:
         assert scrub_text(text) == text
@@ -125,3 +153,19 @@ def test_secrets_with_separators_are_still_masked(r: random.Random, sep: str) ->
     cut = sorted(r.sample(range(4, 36), 2))
     planted = secret[: cut[0]] + sep + secret[cut[0] : cut[1]] + sep + secret[cut[1] :]
     assert planted not in scrub_text(f"key {planted} end")
+
+
+def test_a_secret_inside_a_path_masks_only_that_segment() -> None:
+    hook = "https://hooks.slack.com/services/T0001/B0002/Xk29aLp0QwErTyUiOp12Zx9v"
+    assert scrub_text(hook) == "https://hooks.slack.com/services/T0001/B0002/«redacted»"
+    path = "/home/ana/bin/Xk29aLp0QwErTyUiOp12Zx9vAbCdEfGh1234/cp"
+    assert scrub_text(path) == "/home/ana/bin/«redacted»/cp"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=True))
+def test_secret_keys_that_drew_no_digit_are_still_masked(r: random.Random) -> None:
+    """About 1 in 1000 real 40-character secret keys has no digit; shape detection must not rely on one."""
+    secret = _rand(r, B64.replace("0123456789", ""), 40)
+    for fmt_text in (f"stderr: key {secret} rejected", secret):
+        assert secret not in scrub_text(fmt_text)

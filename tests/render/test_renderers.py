@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from importlib import resources
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccwb_doctor.app import render_report, run_report
 from ccwb_doctor.fixtures import scenarios as sc
-from ccwb_doctor.model import CheckMeta, Result, Severity
+from ccwb_doctor.model import CheckMeta, Result, Severity, fail
 from ccwb_doctor.report import Report
 
 
@@ -87,7 +90,9 @@ def test_no_color_env_and_non_tty_mean_plain() -> None:
             return True
 
     assert use_color(Tty(), {}) is True
-    assert use_color(Tty(), {"NO_COLOR": ""}) is False
+    assert use_color(Tty(), {"NO_COLOR": "1"}) is False
+    assert use_color(Tty(), {"NO_COLOR": ""}) is True  # no-color.org: present *and non-empty*
+    assert use_color(Tty(), {"TERM": "dumb"}) is False
     assert use_color(io.StringIO(), {}) is False
 
 
@@ -122,3 +127,60 @@ def test_markdown_lists_problems_first_with_fixes_and_escapes_pipes() -> None:
     assert problems.index("bad <thing>") < problems.index("broken") < problems.index("hmm")
     assert "Fix: do the fix" in problems
     assert "broken \\| pipe" in md
+
+
+@pytest.mark.parametrize(
+    "kind,brk",
+    [
+        ("guidance", None),
+        ("reference", None),
+        ("guidance", "settings-malformed"),
+        ("guidance", "config-not-utf8"),
+        ("guidance", "helper-config-wrong-types"),
+        ("guidance", "nested-credential-process"),
+        ("guidance", "env-keys"),
+    ],
+)
+def test_full_catalog_json_validates_against_schema(tmp_path, kind: str, brk: str | None) -> None:
+    """Every check of the catalog, on healthy and broken installs, emits schema-valid results in order."""
+    from ccwb_doctor.registry import REGISTRY
+
+    s = (sc.guidance_install if kind == "guidance" else sc.reference_install)(tmp_path / "home")
+    if brk:
+        sc.apply(s, brk)
+    report = run_report(s.options(), env=s.env)
+    doc = json.loads(render_report(report, "json"))
+    jsonschema.validate(doc, schema())
+    catalog = [c.id for c in REGISTRY.select()]  # the default run: every area but the opt-in conform
+    assert catalog and not any(i.startswith("CONFORM-") for i in catalog)
+    ids = [r["id"] for r in doc["results"]]
+    assert sorted(set(ids), key=catalog.index) == catalog  # every check reported ...
+    assert ids == sorted(ids, key=catalog.index)  # ... in catalog order
+    assert sum(doc["summary"].values()) == len(ids)
+    for r in doc["results"]:
+        assert "\n" not in r["message"], r
+        if r["status"] == "error":  # bad input names its file; a crashing check would show a type name
+            assert str(s.home) in r["message"], r
+
+
+_any_text = st.text(st.characters(codec=None, blacklist_categories=()), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(message=_any_text, fix=_any_text, subject=_any_text, key=_any_text, value=_any_text)
+def test_any_text_renders_to_valid_utf8_in_every_format(
+    message: str, fix: str, subject: str, key: str, value: str
+) -> None:
+    """Helper stderr with ANSI escapes or NUL, non-UTF-8 file names (lone surrogates): every format still
+    encodes, parses, and carries no raw control character that could drive a terminal."""
+    meta = CheckMeta("TEST-TEXT", "t", "config", Severity.HIGH, "fix")
+    evidence = {"subject": subject, key: value, "location": {"path": value, "line": 3}}
+    report = Report([Result.from_outcome(meta, fail(message or "m", fix, evidence), 1.0)], catalog=[meta])
+    for fmt in ("text", "json", "markdown", "junit", "sarif"):
+        out = render_report(report, fmt, color=False, verbose=True)
+        out.encode("utf-8")  # no lone surrogate survives
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out.replace("\r\n", "\n")), fmt
+        if fmt == "junit":
+            ET.fromstring(out)
+        elif fmt in ("json", "sarif"):
+            json.loads(out)
