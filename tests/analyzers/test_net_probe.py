@@ -286,7 +286,7 @@ def test_private_ca_trusted_through_the_clients_own_bundle(lab: Lab, tmp_path: P
     with HTTPFixture(collector_routes(), ctx) as srv:
         url = f"https://collector.example.test:{srv.port}"
         (col, sts), _ = probe(
-            lab, adhoc_endpoint("collector", url), adhoc_endpoint("sts", url), client_cas=cas
+            lab, adhoc_endpoint("collector", url + "/v1/metrics"), adhoc_endpoint("sts", url), client_cas=cas
         )
     assert col.status == "ok", [x.to_dict() for x in col.stages]
     tls = stage(col, "tls")
@@ -445,10 +445,14 @@ def test_plain_http_through_proxy_with_407(lab: Lab) -> None:
     ):
         url = f"http://collector.example.test:{col.port}/v1/metrics"
         (bad,), _ = probe(
-            lab, adhoc_endpoint("collector", url), env=_proxy_env(f"http://127.0.0.1:{px.port}")
+            lab,
+            adhoc_endpoint("collector", url + "/v1/metrics"),
+            env=_proxy_env(f"http://127.0.0.1:{px.port}"),
         )
         (good,), _ = probe(
-            lab, adhoc_endpoint("collector", url), env=_proxy_env(f"http://u:p@127.0.0.1:{px.port}")
+            lab,
+            adhoc_endpoint("collector", url + "/v1/metrics"),
+            env=_proxy_env(f"http://u:p@127.0.0.1:{px.port}"),
         )
     assert stage(bad, "http").code == "proxy-auth-407"
     assert good.status == "ok" and stage(good, "http").code == "accepted"
