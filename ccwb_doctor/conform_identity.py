@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from ccwb_doctor.conform_engine import ConformInputs, Identity
-from ccwb_doctor.conform_template import RoleCtx, _region_values, _statements, ev, scope_models
+from ccwb_doctor.conform_template import (
+    RoleCtx,
+    _region_values,
+    _statements,
+    ev,
+    granted_models,
+    scope_models,
+)
 from ccwb_doctor.model import Outcome, Status, error, fail, ok, skip, warn
 
 UNSET = "its template has unset parameters ({}); see CONFORM-PARAMS"
@@ -221,7 +228,19 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
         if not policies:
             out.append(skip("no permission policy attached to the role in these inputs", e0))
             continue
-        models = [m.key for m in scope_models(table, inputs.scope, rc.partition)]
+        scoped = bool(inputs.scope and inputs.scope.models)
+        granted = set() if scoped else granted_models(policies, table, rc.partition)
+        models = [m.key for m in scope_models(table, inputs.scope, rc.partition, granted)]
+        if granted:
+            for entry in table.models.values():
+                if entry.partition == rc.partition and entry.key not in granted:
+                    out.append(
+                        skip(
+                            f"{entry.key}: the permission policy grants none of its foundation-model legs, so it "
+                            "is out of this deployment's scope (name it in a *.scope.json file to require it)",
+                            ev(rc.path, rc.line, f"{rc.subject} {entry.key}", logic="MODEL-PERMISSION"),
+                        )
+                    )
         regions = _scope_regions(rc, inputs, table)
         geos = (
             list(inputs.scope.geographies)

@@ -444,16 +444,40 @@ def find_bedrock_region_condition(roles: list[RoleCtx], inputs: ConformInputs) -
 # ---- CONFORM-REGION-LIST -------------------------------------------------------------------------
 
 
-def scope_models(table: Any, scope: Scope | None, partition: str) -> list[Any]:
+def granted_models(policies: list[Any], table: Any, partition: str) -> set[str]:
+    """Keys of the models whose foundation model the policies let InvokeModel reach in at least one of
+    its destination regions. A deployment restricted to some models (auth.yaml ModelIds) is judged on
+    those; the others are out of scope unless a scope file names them."""
+    from ccwb_doctor.analyzers.iam import Request, evaluate
+
+    out: set[str] = set()
+    for m in table.models.values():
+        if m.partition != partition:
+            continue
+        for d in sorted({d for pe in m.profiles.values() for d in pe.destinations}):
+            arn = f"arn:{partition}:bedrock:{d}::foundation-model/{m.base_id}"
+            if evaluate(Request(INVOKE, arn, None, {"aws:RequestedRegion": d}), identity=policies).allowed:
+                out.add(m.key)
+                break
+    return out
+
+
+def scope_models(
+    table: Any, scope: Scope | None, partition: str, granted: set[str] | None = None
+) -> list[Any]:
+    """The models to judge: the scope file's, else the partition's models the policies grant at all
+    (every one of them when the policies grant none: then each is reported denied)."""
     if scope and scope.models:
         return [table.models[m] for m in scope.models if m in table.models]
-    return [m for m in table.models.values() if m.partition == partition]
+    models = [m for m in table.models.values() if m.partition == partition]
+    return [m for m in models if m.key in granted] if granted else models
 
 
 def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) -> list[Outcome]:
     out: list[Outcome] = []
     scope = inputs.scope
     for ref in _policy_refs(roles, inputs):
+        granted_by: dict[str, set[str]] = {}
         for i, st in _invoke_statements(ref):
             listed = _region_values(st)
             if listed is None or any("UNRESOLVED(" in r for r in listed):
@@ -466,9 +490,11 @@ def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) ->
                 return any(fnmatch.fnmatchcase(region, pat) for pat in listed)
 
             missing: dict[str, list[str]] = {}
-            for entry in scope_models(
-                table, scope, "aws" if not any(r.startswith("us-gov") for r in regional) else "aws-us-gov"
-            ):
+            partition = "aws" if not any(r.startswith("us-gov") for r in regional) else "aws-us-gov"
+            if ref.policy is not None and partition not in granted_by:
+                granted_by[partition] = granted_models([ref.policy], table, partition)
+            granted = granted_by.get(partition)
+            for entry in scope_models(table, scope, partition, granted):
                 for geo, pe in entry.profiles.items():
                     if geo == "global" or (scope and scope.geographies and geo not in scope.geographies):
                         continue

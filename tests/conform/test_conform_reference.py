@@ -151,3 +151,31 @@ def test_issuer_param_differs_from_claims_iss(deployment: Path) -> None:
     assert (
         fails and fails[0]["evidence"]["logic"] == "TRUST-ISSUER" and "trailing slash" in fails[0]["message"]
     )
+
+
+def test_deployment_limited_to_some_models_is_judged_on_them(deployment: Path) -> None:
+    """ModelIds=sonnet-4-6 with its regions: the other models are out of scope (skip, not fail) until a
+    scope file requires one of them."""
+    from ccwb_doctor.reference_infra.deploy import bedrock_regions, model_ids
+
+    regions = bedrock_regions(["sonnet-4-6"], ["eu-west-1", "eu-central-1"], ["eu"])
+    limit = (
+        "--param",
+        f"ModelIds={model_ids(['sonnet-4-6'])[0]}",
+        "--param",
+        f"AllowedBedrockRegions={','.join(regions)}",
+    )
+    rc, rep = _run(deployment, *limit)
+    assert rc == 0, [(r["id"], r["message"]) for r in rep["results"] if r["status"] in ("fail", "error")]
+    perm = {r["evidence"]["subject"].rsplit(" ", 1)[1]: r for r in by_id(rep, "CONFORM-MODEL-PERMISSION")}
+    assert perm["sonnet-4-6"]["status"] == "pass"
+    assert (
+        perm["opus-4-6"]["status"] == "skip"
+        and "out of this deployment's scope" in perm["opus-4-6"]["message"]
+    )
+    assert statuses(rep)["CONFORM-REGION-LIST"] == {"pass"}
+    write_json(deployment / "client" / "need.scope.json", {"models": ["sonnet-4-6", "haiku-4-5"], "geographies": ["eu"]})
+    rc, rep = _run(deployment, *limit)
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-MODEL-PERMISSION", "fail")
+    assert f["evidence"]["subject"].endswith(" haiku-4-5") and "foundation model" in f["message"]

@@ -114,6 +114,7 @@ def test_deploy_auth_and_read_back(moto_url: str) -> None:
     regional = next(s for s in doc["Statement"] if s["Sid"] == "InvokeFoundationModelsInDestinationRegions")
     regions = regional["Condition"]["StringEquals"]["aws:RequestedRegion"]
     assert "eu-west-1" in regions and "eu-south-2" in regions and "us-east-1" not in regions
+    assert regional["Resource"] == ["arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6"]
 
 
 def test_deploy_reports_a_bad_parameter_in_one_line(moto_url: str) -> None:
