@@ -129,6 +129,7 @@ def deploy(
 ) -> dict[str, str]:
     """Create or update ``stack`` from ``template``; wait; return the stack outputs."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     body = template_path(template).read_text("utf-8")
     cfn = client("cloudformation", region, endpoint_url)
@@ -153,8 +154,9 @@ def deploy(
                 if "No updates are to be performed" not in str(exc):
                     raise
         final = _wait(cfn, stack, timeout, delay)
-    except (ClientError, BotoCoreError) as exc:
-        raise DeployError(f"stack {stack}: {' '.join(str(exc).split())}") from None
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        reason = " ".join(str(exc).split())
+        raise DeployError(f"stack {stack}: {reason[:300]}{'...' if len(reason) > 300 else ''}") from None
     return outputs_of(final)
 
 

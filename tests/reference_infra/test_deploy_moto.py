@@ -121,3 +121,43 @@ def test_deploy_reports_a_bad_parameter_in_one_line(moto_url: str) -> None:
     r = _deploy(moto_url, "ccwb-bad", "--param", "Nope")
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "KEY=VALUE" in r.stderr
+
+
+def test_deploy_networking_and_read_back(moto_url: str) -> None:
+    env = {**os.environ, **CREDS}
+    env.pop("AWS_PROFILE", None)
+    argv = [sys.executable, "-m", "ccwb_doctor.reference_infra", "deploy", "--stack", "ccwb-net"]
+    argv += ["--template", "networking", "--endpoint-url", moto_url, "--region", "us-east-1"]
+    argv += ["--param", "PublicSubnet2Cidr=10.0.8.0/24"]
+    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["SubnetIds"] == f"{out['PublicSubnet1']},{out['PublicSubnet2']}"
+    import boto3
+
+    ec2 = boto3.client("ec2", endpoint_url=moto_url, region_name="us-east-1", **_keys())
+    (vpc,) = ec2.describe_vpcs(VpcIds=[out["VpcId"]])["Vpcs"]
+    assert vpc["CidrBlock"] == "10.0.0.0/16"
+    subnets = ec2.describe_subnets(SubnetIds=out["SubnetIds"].split(","))["Subnets"]
+    assert sorted(s["CidrBlock"] for s in subnets) == ["10.0.1.0/24", "10.0.8.0/24"]
+    assert len({s["AvailabilityZone"] for s in subnets}) == 2 and {s["VpcId"] for s in subnets} == {
+        vpc["VpcId"]
+    }
+
+
+def test_a_failing_stack_is_one_line_and_exit_1(moto_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !Ref Nope}\n"
+    )
+    env = {**os.environ, **CREDS}
+    env.pop("AWS_PROFILE", None)
+    argv = [sys.executable, "-m", "ccwb_doctor.reference_infra", "deploy", "--stack", "ccwb-broken"]
+    argv += ["--template", str(bad), "--endpoint-url", moto_url, "--region", "us-east-1"]
+    r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("error: stack ccwb-broken") and r.stderr.strip().count("\n") == 0, r.stderr
+
+
+def _keys() -> dict[str, str]:
+    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
