@@ -82,4 +82,9 @@ def _conform_findings(facts: Facts) -> dict[str, list[Any]]:
         ("CONFORM-MODEL-PERMISSION",),
         lambda: ci.find_model_permission(roles + ct.policy_sets_of(inputs, roles), inputs, table),
     )
+    _guarded(
+        out,
+        ("CONFORM-REGION-ALIGNMENT", "CONFORM-MODEL-ID", "CONFORM-MODEL-PERMISSION"),
+        lambda: ci.find_settings_models(roles + ct.policy_sets_of(inputs, roles), inputs, table),
+    )
     return out
