@@ -1,15 +1,16 @@
-"""Conformance tests a platform team keeps next to its deployment (see docs/conform.md).
+"""Conformance tests a platform team keeps in its deployment repository (see docs/conform.md).
 
-Layout assumed: this file beside an ``infra/`` folder holding the auth template (a copy of
-ccwb-doctor's reference ``auth.yaml``, or your own). Run with ``pytest`` once ccwb-doctor is installed:
-the fixtures come from its pytest plugin, no conftest needed.
+Layout assumed (the one docs/examples/github-actions-conform.yml uses): this file in ``conformance/``,
+the templates in ``infra/`` and the deployed parameters in ``infra/params/prod.json`` (a flat
+``{"Key": "value"}`` object). The fixtures come from ccwb-doctor's pytest plugin: no conftest needed.
 """
 
+import json
 from pathlib import Path
 
-INFRA = Path(__file__).parent / "infra"
+INFRA = Path(__file__).resolve().parent.parent / "infra"
 AUTH = INFRA / "auth.yaml"
-PARAMS = {"OidcIssuerUrl": "https://login.example.com/oauth2/default", "OidcClientId": "0oa1claudecode"}
+PARAMS = json.loads((INFRA / "params" / "prod.json").read_text())
 
 
 def test_only_our_client_id_can_assume_the_role(ccwb_evaluator, ccwb_token_factory):
@@ -24,6 +25,6 @@ def test_sonnet_from_frankfurt_reaches_every_destination(ccwb_evaluator):
     assert verdict.allowed, verdict.summary()
 
 
-def test_the_whole_folder_conforms(ccwb_conform):
+def test_the_templates_conform(ccwb_conform):
     run = ccwb_conform(INFRA, params=PARAMS)
     assert not run.failed, [f"{r['id']}: {r['message']}" for r in run.failed]

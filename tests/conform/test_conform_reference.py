@@ -229,3 +229,11 @@ def test_settings_pinned_models_are_checked_against_region_and_policy(deployment
     (denied,) = [r for r in pinned if r["status"] == "fail"]
     assert "ANTHROPIC_MODEL ->" in denied["evidence"]["subject"] and "eu-south-2" in denied["message"]
     assert at(denied).startswith('"ANTHROPIC_MODEL"')
+
+
+def test_parameter_outside_its_bounds_is_reported(deployment: Path) -> None:
+    rc, rep = _run(deployment, "--param", "MaxSessionDuration=50000")
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-PARAMS", "fail")
+    assert "MaxSessionDuration='50000' is outside MaxValue 43200" in f["message"]
+    assert f["evidence"]["location"]["path"].endswith("auth.yaml")

@@ -13,10 +13,11 @@ import xml.etree.ElementTree as ET
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from conftest import PARAMS, by_id, conform
+from conftest import CLAIMS, HELPER_CONFIG, PARAMS, SETTINGS, by_id, conform, write_json
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "examples" / "test_conformance.py"
+WORKFLOW = REPO / "docs" / "examples" / "github-actions-conform.yml"
 
 
 def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -126,22 +127,78 @@ def test_keyword_selection_and_usage_errors(deployment: Path) -> None:
     assert r.returncode == 4 and "KEY=VALUE" in r.stderr
 
 
-def test_documented_example_uses_the_fixtures(tmp_path: Path) -> None:
+def _workflow_commands() -> dict[str, list[str]]:
+    """The `run:` commands of the documented workflow's conform and pytest steps, ready to exec here."""
+    import shlex
+
+    import yaml
+
+    doc = yaml.safe_load(WORKFLOW.read_text())
+    steps = {s["id"]: s for s in doc["jobs"]["conform"]["steps"] if "id" in s}
+    out = {}
+    for sid in ("conform", "pytest"):
+        argv = shlex.split(steps[sid]["run"])
+        argv[0] = {"python": sys.executable, "ccwb-doctor": str(Path(sys.executable).parent / "ccwb-doctor")}[
+            argv[0]
+        ]
+        out[sid] = argv
+    return out
+
+
+def _platform_repo(root: Path) -> Path:
+    """The repository layout the workflow and the example test assume."""
     from ccwb_doctor.reference_infra.deploy import TEMPLATES_DIR
 
-    (tmp_path / "infra").mkdir()
-    shutil.copy(TEMPLATES_DIR / "auth.yaml", tmp_path / "infra" / "auth.yaml")
-    shutil.copy(EXAMPLE, tmp_path / "test_conformance.py")
-    r = _pytest(tmp_path, "-q")
-    assert r.returncode == 0 and "3 passed" in r.stdout, r.stdout[-3000:]
-    auth = tmp_path / "infra" / "auth.yaml"
+    shutil.copytree(TEMPLATES_DIR, root / "infra")
+    write_json(root / "infra" / "params" / "prod.json", PARAMS)
+    (root / "conformance").mkdir()
+    shutil.copy(EXAMPLE, root / "conformance" / "test_conformance.py")
+    write_json(root / "conformance" / "identities.claims.json", CLAIMS)
+    write_json(root / "client" / "config.json", HELPER_CONFIG)
+    write_json(root / ".claude" / "settings.json", SETTINGS)
+    return root
+
+
+def test_documented_workflow_and_example_run_as_written(tmp_path: Path) -> None:
+    """docs/examples: the workflow's conform and pytest commands, over the layout it documents, with the
+    example conformance test (fixtures ccwb_evaluator, ccwb_token_factory, ccwb_conform)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHONPATH"))}
+    repo = _platform_repo(tmp_path / "repo")
+    cmds = _workflow_commands()
+
+    def run(sid: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(cmds[sid], cwd=repo, env=env, capture_output=True, text=True, timeout=180)
+
+    r = run("conform")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    sarif = json.loads((repo / "ccwb-conform.sarif").read_text())
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for res in sarif["runs"][0]["results"]
+        for loc in res.get("locations", [])
+    }
+    assert {"infra/auth.yaml", ".claude/settings.json", "client/config.json"} <= uris  # repo-relative
+    r = run("pytest")
+    assert r.returncode == 0, r.stdout[-3000:]
+    cases = _junit_cases(repo / "ccwb-conform-junit.xml")
+    assert sum(1 for k in cases if k.startswith("conformance.test_conformance::")) == 3
+    assert "CONFORM-SETTINGS[.claude/settings.json]" in {c.get("name") for c in cases.values()}
+
+    auth = repo / "infra" / "auth.yaml"
     auth.write_text(auth.read_text().replace("eu-south-1,eu-south-2,", "eu-south-1,"))
-    r = _pytest(tmp_path, "-q")
-    assert r.returncode == 1, r.stdout[-3000:]
-    assert sorted(re.findall(r"^FAILED test_conformance.py::(\w+)", r.stdout, re.M)) == [
-        "test_sonnet_from_frankfurt_reaches_every_destination",
-        "test_the_whole_folder_conforms",
-    ]
+    r = run("conform")
+    assert r.returncode == 1
+    sarif = json.loads((repo / "ccwb-conform.sarif").read_text())
+    rules = {res["ruleId"] for res in sarif["runs"][0]["results"] if res.get("level") == "error"}
+    assert {"CONFORM-REGION-LIST", "CONFORM-MODEL-PERMISSION"} <= rules
+    r = run("pytest")
+    assert r.returncode == 1
+    failed = set(re.findall(r"^FAILED (\S+)", r.stdout, re.M))
+    assert {
+        "conformance/test_conformance.py::test_sonnet_from_frankfurt_reaches_every_destination",
+        "conformance/test_conformance.py::test_the_templates_conform",
+    } <= failed
+    assert any(f.startswith("ccwb-conform::CONFORM-REGION-LIST[infra/auth.yaml") for f in failed)
     assert "1 of 7 legs denied (region(s) eu-south-2)" in r.stdout
 
 
