@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CLAIMS, ISSUER, SERVICE_ACCOUNT, SETTINGS, by_id, conform, statuses, write_json
+from conftest import (
+    CLAIMS,
+    HELPER_CONFIG,
+    ISSUER,
+    SERVICE_ACCOUNT,
+    SETTINGS,
+    by_id,
+    conform,
+    statuses,
+    write_json,
+)
 
 
 def _run(root: Path, *extra: str) -> tuple[int, dict]:
@@ -237,3 +247,25 @@ def test_parameter_outside_its_bounds_is_reported(deployment: Path) -> None:
     (f,) = by_id(rep, "CONFORM-PARAMS", "fail")
     assert "MaxSessionDuration='50000' is outside MaxValue 43200" in f["message"]
     assert f["evidence"]["location"]["path"].endswith("auth.yaml")
+
+
+def test_conform_uses_no_network_and_prints_no_secret(deployment: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from ccwb_doctor.cli import main
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("conform must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    secret = "GOCSPX-conformTestSecret0123456789"
+    cfg = json.loads(json.dumps(HELPER_CONFIG))
+    cfg["profiles"]["ClaudeCode"]["client_secret"] = secret
+    write_json(deployment / "client" / "config.json", cfg)
+    rc, rep = _run(deployment)
+    assert rc == 0 and secret not in json.dumps(rep)
+    for fmt in ("text", "markdown", "junit", "sarif"):
+        argv = ["conform", str(deployment / "client"), str(deployment / "templates")]
+        assert main([*argv, "--param-file", str(deployment / "params.json"), "--format", fmt]) == 0
+        assert secret not in capsys.readouterr().out, fmt
