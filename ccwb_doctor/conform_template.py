@@ -282,6 +282,82 @@ def find_oidc_condition(roles: list[RoleCtx]) -> list[Outcome]:
     return out
 
 
+def _cognito(st: dict[str, Any]) -> list[str]:
+    from ccwb_doctor.analyzers.webid import federated_principals
+
+    return [f for f in federated_principals(st) if f.startswith("cognito-identity")]
+
+
+def find_cognito_condition(inputs: ConformInputs) -> list[Outcome]:
+    """Roles trusting Cognito identity pools (the guidance's cognito federation): the statement must pin
+    ``cognito-identity.amazonaws.com:aud`` to the pool id, or any identity pool in any account can
+    assume the role; an ``amr`` condition keeps unauthenticated identities out."""
+    from ccwb_doctor.analyzers.cfn import TemplateError
+    from ccwb_doctor.analyzers.iam import action_matches
+    from ccwb_doctor.analyzers.webid import condition_keys
+
+    trusts: list[tuple[str, int | None, str, dict[str, Any]]] = []
+    for ti in inputs.templates:
+        try:
+            for r in ti.template.roles():
+                res = ti.template.resources[r.logical_id]
+                trusts.append(
+                    (
+                        ti.path,
+                        res.line_of("AssumeRolePolicyDocument"),
+                        f"{ti.path}:{r.logical_id}",
+                        _doc(r.trust),
+                    )
+                )
+        except TemplateError:
+            continue  # reported by CONFORM-PARSE
+    trusts += [(p.path, 1, p.path, p.document) for p in inputs.policies if p.kind == "trust"]
+    out: list[Outcome] = []
+    for path, line, subject, trust in trusts:
+        bad: list[str] = []
+        no_amr: list[str] = []
+        seen = False
+        for i, st in enumerate(_statements(trust)):
+            acts = [str(a) for a in _as_list(st.get("Action"))]
+            if st.get("Effect") != "Allow" or not any(action_matches(a, WEB_IDENTITY) for a in acts):
+                continue
+            for fed in _cognito(st):
+                seen = True
+                keys = [k.lower() for k in condition_keys(st)]
+                label = f"statement #{i}{' (' + str(st['Sid']) + ')' if st.get('Sid') else ''} trusts {fed}"
+                # GovCloud principals spell the host differently; accept any cognito-identity key prefix
+                if not any(k.startswith("cognito-identity") and k.endswith(":aud") for k in keys):
+                    bad.append(label)
+                elif not any(k.startswith("cognito-identity") and k.endswith(":amr") for k in keys):
+                    no_amr.append(label)
+        if not seen:
+            continue
+        e = ev(path, line, subject, findings=bad + no_amr)
+        if bad:
+            out.append(
+                fail(
+                    f"Cognito identity principal without an aud condition: {bad[0]} with no :aud condition; an "
+                    "identity from any identity pool (any account) can assume the role",
+                    'Add "StringEquals": {"cognito-identity.amazonaws.com:aud": "<identity pool id>"} and '
+                    '"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
+                    e,
+                )
+            )
+        elif no_amr:
+            out.append(
+                warn(
+                    f"{no_amr[0]} pins :aud but not :amr: unauthenticated identities of the pool match too",
+                    'Add "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
+                    e,
+                )
+            )
+        else:
+            out.append(
+                ok("the Cognito identity trust pins the pool (:aud) and authenticated identities (:amr)", e)
+            )
+    return out
+
+
 # ---- CONFORM-COLLECTOR-AUTH ----------------------------------------------------------------------
 
 

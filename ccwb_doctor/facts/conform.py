@@ -61,6 +61,7 @@ def _conform_findings(facts: Facts) -> dict[str, list[Any]]:
     _guarded(out, ("CONFORM-PARSE",), _roles)
     _guarded(out, ("CONFORM-PARAMS",), lambda: ct.find_params(inputs))
     _guarded(out, ("CONFORM-OIDC-CONDITION",), lambda: ct.find_oidc_condition(roles))
+    _guarded(out, ("CONFORM-OIDC-CONDITION",), lambda: ct.find_cognito_condition(inputs))
     _guarded(out, ("CONFORM-TRUST", "CONFORM-TAGSESSION"), lambda: ci.find_trust(roles, inputs))
     _guarded(out, ("CONFORM-SESSION-DURATION",), lambda: ci.find_session_duration(roles, inputs))
     _guarded(out, ("CONFORM-COLLECTOR-AUTH",), lambda: ct.find_collector_auth(inputs))

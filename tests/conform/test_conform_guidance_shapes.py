@@ -204,3 +204,57 @@ def test_guidance_google_shape_pins_aud_and_passes(tmp_path: Path) -> None:
     assert statuses(rep)["CONFORM-OIDC-CONDITION"] == {"pass"}
     assert statuses(rep)["CONFORM-TRUST"] == {"pass"}, by_id(rep, "CONFORM-TRUST")
     assert rc == 0, [r["message"] for r in rep["results"] if r["status"] in ("fail", "error")]
+
+
+COGNITO_SHAPE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  IdentityPoolId: {Type: String, Default: 'us-east-1:11111111-2222-3333-4444-555555555555'}
+Resources:
+  CognitoAuthenticatedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals: {'cognito-identity.amazonaws.com:aud': !Ref IdentityPoolId}
+              'ForAnyValue:StringLike': {'cognito-identity.amazonaws.com:amr': authenticated}
+  LooseRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              'ForAnyValue:StringLike': {'cognito-identity.amazonaws.com:amr': authenticated}
+  PoolOnlyRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals: {'cognito-identity.amazonaws.com:aud': !Ref IdentityPoolId}
+"""
+
+
+def test_guidance_cognito_shape_needs_the_pool_aud(tmp_path: Path) -> None:
+    (tmp_path / "bedrock-auth-cognito-shape.yaml").write_text(COGNITO_SHAPE)
+    rc, rep = conform(str(tmp_path))
+    assert rc == 1
+    got = {r["evidence"]["subject"].rsplit(":", 1)[1]: r for r in by_id(rep, "CONFORM-OIDC-CONDITION")}
+    assert got["CognitoAuthenticatedRole"]["status"] == "pass"
+    assert got["LooseRole"]["status"] == "fail" and "any identity pool" in got["LooseRole"]["message"]
+    assert got["PoolOnlyRole"]["status"] == "warn" and ":amr" in got["PoolOnlyRole"]["message"]
+    line = COGNITO_SHAPE.splitlines().index("  LooseRole:") + 4
+    assert got["LooseRole"]["evidence"]["location"]["line"] == line
