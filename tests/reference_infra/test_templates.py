@@ -155,8 +155,12 @@ def test_outputs_map_onto_helper_config() -> None:
         "MaxSessionDuration",
     ):
         assert key in outs
-    mon = load_template(MON, {})
-    assert "CollectorEndpoint" in mon.outputs
+    mon = load_template(MON, {"CollectorDomainName": "otel.example.com"})
+    assert mon.resolve(mon.outputs["CollectorEndpoint"]["Value"]) == "https://otel.example.com"
+    assert not [r for r in mon.resources.values() if r.type == "AWS::Route53::RecordSet" and mon.active(r)]
+    zoned = load_template(MON, {"CollectorDomainName": "otel.example.com", "HostedZoneId": "Z0123456789ABC"})
+    (rec,) = [r for r in zoned.resources.values() if r.type == "AWS::Route53::RecordSet" and zoned.active(r)]
+    assert zoned.resolve(rec.properties["Name"]) == "otel.example.com"
 
 
 def _listener_actions(tpl, lid: str) -> list[dict]:  # type: ignore[no-untyped-def]
