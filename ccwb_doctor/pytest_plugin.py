@@ -1,18 +1,23 @@
 """pytest plugin (entry point ``pytest11``): conformance tests for Claude Code on Bedrock deployments.
 
-``pytest --ccwb-conform PATH [--ccwb-param K=V]... [--ccwb-param-file FILE]...`` adds one test item per
-conform check x subject (``CONFORM-TRUST[auth.yaml:FederatedRole <- developer (allow)]``): fail/error
-results fail the item (with the fix and file:line), skips skip, warnings pass with a warning.
+``pytest --ccwb-conform PATH [--ccwb-param K=V]... [--ccwb-param-file FILE]...`` runs ``ccwb-doctor
+conform`` once and collects one test item per check x subject under the node ``ccwb-conform``
+(``ccwb-conform::CONFORM-TRUST[infra/auth.yaml:FederatedRole <- developer (allow)]``): fail/error results
+fail the item (with file:line and the fix), skips skip (at the input's location), warnings pass with a
+UserWarning. See docs/conform.md.
 
 Fixtures for hand-written conformance tests:
 
 * ``ccwb_conform(*paths, params={}, param_files=())`` -> :class:`ConformRun` (``.results``, ``.failed``,
   ``.by_id(id)``): the same run as ``ccwb-doctor conform``.
-* ``ccwb_evaluator``: :class:`Evaluator` with ``.trust(template_or_policy, claims)`` (decision of
-  ``sts:AssumeRoleWithWebIdentity``), ``.allows(policies, action, resource, context)`` and
-  ``.model(policies, model, region)`` (every Bedrock leg of one model from one region).
+* ``ccwb_evaluator``: :class:`Evaluator` with ``.trust(source, claims_or_jwt)`` (decision of
+  ``sts:AssumeRoleWithWebIdentity``), ``.model(source, model_id, region)`` (every Bedrock request of one
+  model from one region), ``.allows(source, action, resource, context)`` and ``.policies(source)``;
+  ``source`` is a template path, a policy or ``get-role`` JSON file, a document, or a list of these.
 * ``ccwb_token_factory``: :class:`TokenFactory` minting signed test ID tokens (``.mint(**claims)``,
   ``.jwks``, ``.issuer``, ``.client_id``); keys are generated per test session, never real secrets.
+
+Installed into every pytest session: the module imports nothing of ccwb-doctor until it is used.
 """
 
 from __future__ import annotations
@@ -84,7 +89,7 @@ def run_conform(
 
     missing = [str(p) for p in [*paths, *param_files] if not Path(p).exists()]
     if missing:
-        raise pytest.UsageError(f"--ccwb-conform: no such file or folder: {', '.join(missing)}")
+        raise FileNotFoundError(f"ccwb-doctor conform: no such file or folder: {', '.join(missing)}")
     options = RunOptions(
         mode=OFFLINE,
         params=dict(params or {}),

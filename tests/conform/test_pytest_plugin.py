@@ -247,3 +247,10 @@ def test_importing_the_plugin_loads_nothing_else_of_ccwb_doctor() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "['ccwb_doctor', 'ccwb_doctor.pytest_plugin']"
+
+
+def test_conform_fixture_names_a_missing_path(ccwb_conform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="no such file or folder: .*nope"):
+        ccwb_conform(tmp_path / "nope")
