@@ -98,7 +98,9 @@ def main() -> None:
         p = subprocess.run([*base_cmd, "--format", "json"], capture_output=True, text=True, timeout=120)
         rep = json.loads(p.stdout)
         assert p.returncode == 0 and rep["summary"]["fail"] == rep["summary"]["error"] == 0, rep["summary"]
-        cells = [r for r in rep["results"] if r["id"] == "CONFORM-MODEL-PERMISSION"]
+        cells = [
+            r for r in rep["results"] if r["id"] == "CONFORM-MODEL-PERMISSION" and "cells" in r["evidence"]
+        ]
         assert len(cells) == shape[0], len(cells)
         evaluated = sum(sum(r["evidence"].get("cells", {}).values()) for r in cells)
         base = baseline(args.runs)
