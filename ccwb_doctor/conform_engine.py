@@ -20,6 +20,8 @@ MAX_FILES = 2000
 MAX_BYTES = 5 * 1024 * 1024
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json", ".cfn")
 _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "cdk.out"}
+# hidden folders are skipped, except the ones that hold inputs: project Claude Code settings
+_HIDDEN_INPUT_DIRS = {".claude"}
 _LINE_RX = re.compile(r":(\d+):")
 
 
@@ -125,7 +127,8 @@ def iter_files(paths: Sequence[str | Path]) -> Iterable[tuple[Path, bool]]:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if any(part in _SKIP_DIRS or part.startswith(".") for part in f.relative_to(p).parts[:-1]):
+                parts = f.relative_to(p).parts[:-1]
+                if any(x in _SKIP_DIRS or (x.startswith(".") and x not in _HIDDEN_INPUT_DIRS) for x in parts):
                     continue
                 if f.is_file() and not f.name.startswith("."):
                     count += 1

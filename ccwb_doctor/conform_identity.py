@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from ccwb_doctor.conform_engine import ConformInputs, Identity
-from ccwb_doctor.conform_template import RoleCtx, _region_values, _statements, ev, scope_models
+from ccwb_doctor.conform_template import (
+    RoleCtx,
+    _region_values,
+    _statements,
+    ev,
+    granted_models,
+    scope_models,
+)
 from ccwb_doctor.model import Outcome, Status, error, fail, ok, skip, warn
 
 UNSET = "its template has unset parameters ({}); see CONFORM-PARAMS"
@@ -221,7 +228,19 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
         if not policies:
             out.append(skip("no permission policy attached to the role in these inputs", e0))
             continue
-        models = [m.key for m in scope_models(table, inputs.scope, rc.partition)]
+        scoped = bool(inputs.scope and inputs.scope.models)
+        granted = set() if scoped else granted_models(policies, table, rc.partition)
+        models = [m.key for m in scope_models(table, inputs.scope, rc.partition, granted)]
+        if granted:
+            for entry in table.models.values():
+                if entry.partition == rc.partition and entry.key not in granted:
+                    out.append(
+                        skip(
+                            f"{entry.key}: the permission policy grants none of its foundation-model legs, so it "
+                            "is out of this deployment's scope (name it in a *.scope.json file to require it)",
+                            ev(rc.path, rc.line, f"{rc.subject} {entry.key}", logic="MODEL-PERMISSION"),
+                        )
+                    )
         regions = _scope_regions(rc, inputs, table)
         geos = (
             list(inputs.scope.geographies)
@@ -268,18 +287,90 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
     return out
 
 
-def settings_models(inputs: ConformInputs) -> list[tuple[str, str, str]]:
-    """(settings path, model id, region) pinned by settings files (for evidence and future checks)."""
-    keys = (
-        "ANTHROPIC_MODEL",
-        "ANTHROPIC_DEFAULT_SONNET_MODEL",
-        "ANTHROPIC_DEFAULT_OPUS_MODEL",
-        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-        "ANTHROPIC_SMALL_FAST_MODEL",
-    )
-    out = []
+# ---- settings files: REGION-ALIGNMENT, MODEL-ID and MODEL-PERMISSION logic --------------------------
+
+
+def _key_line(path: str, key: str) -> int | None:
+    try:
+        text = open(path, encoding="utf-8-sig").read()  # noqa: SIM115 - small file, read once
+    except OSError:
+        return None
+    i = text.find(f'"{key}"')
+    return text.count("\n", 0, i) + 1 if i >= 0 else None
+
+
+def _helper_profile(inputs: ConformInputs, env: dict[str, str]) -> dict[str, Any] | None:
+    """The helper config profile these settings use: the one named by AWS_PROFILE, else the only one."""
+    profiles = [(n, p) for hc in inputs.helper_configs for n, p in hc.config.profiles.items()]
+    wanted = env.get("AWS_PROFILE")
+    for name, prof in profiles:
+        if wanted and name == wanted:
+            return dict(prof)
+    return dict(profiles[0][1]) if len(profiles) == 1 and not wanted else None
+
+
+def _settings_facts(si: Any, inputs: ConformInputs, table: Any, extra: dict[str, Any] | None = None) -> Any:
+    from ccwb_doctor.analyzers.claude_settings import SettingsFile, merge
+    from ccwb_doctor.facts import Facts
+    from ccwb_doctor.facts.config import ClaudeSettings
+    from ccwb_doctor.options import OFFLINE, RunOptions
+
+    files = [SettingsFile(si.path, "managed" if "managed" in si.path else "user", si.data)]
+    merged, env = merge(files, {})
+    cs = ClaudeSettings(files=files, errors=[], merged=merged, env=env)
+    overrides = {
+        "claude_settings": cs,
+        "aws_config": None,
+        "profile": None,
+        "helper_profile": _helper_profile(inputs, env),
+        "profiles_table": table,
+        "scp_policies": [],
+        **(extra or {}),
+    }
+    return Facts(RunOptions(mode=OFFLINE), env={}, overrides=overrides)
+
+
+def _model_subject(si: Any, o: Outcome) -> tuple[str, int | None]:
+    m = (o.evidence or {}).get("model") if isinstance(o.evidence, dict) else None
+    if isinstance(m, dict) and m.get("var"):
+        return f"{si.path} {m['var']}", _key_line(si.path, str(m["var"]))
+    return si.path, _key_line(si.path, "AWS_REGION") or 1
+
+
+def find_settings_models(
+    roles: list[RoleCtx], inputs: ConformInputs, table: Any
+) -> tuple[list[Outcome], list[Outcome], list[Outcome]]:
+    """(CONFORM-REGION-ALIGNMENT, CONFORM-MODEL-ID, settings-pinned CONFORM-MODEL-PERMISSION) outcomes:
+    the doctor's REGION-ALIGNMENT, MODEL-ID and MODEL-PERMISSION checks over each settings file (with the
+    helper config profile it names, and each federated role's permission policies)."""
+    from ccwb_doctor.checks.model import model_id, model_permission
+    from ccwb_doctor.checks.region import region_alignment
+    from ccwb_doctor.facts.model import PermissionPolicies
+
+    regions: list[Outcome] = []
+    ids: list[Outcome] = []
+    perms: list[Outcome] = []
     for si in inputs.settings:
-        env = si.data.get("env") or {}
-        region = str(env.get("AWS_REGION") or "us-east-1")
-        out += [(si.path, str(env[k]), region) for k in keys if env.get(k) and "." in str(env[k])]
-    return out
+        facts = _settings_facts(si, inputs, table)
+        if not facts.model_config.use_bedrock:
+            continue  # CONFORM-SETTINGS already says Bedrock is not selected
+        for logic, fn, sink in (("REGION-ALIGNMENT", region_alignment, regions), ("MODEL-ID", model_id, ids)):
+            for o in _as_list(fn(facts)):
+                subj, line = _model_subject(si, o)
+                sink.append(_wrap(o, "", ev(si.path, line, subj, logic=logic)))
+        for rc in roles:
+            policies = [p.policy for p in rc.policies if p.policy is not None]
+            if not policies or rc.unset:
+                continue
+            pp = PermissionPolicies("conform", policies, rc.role_arn)
+            pfacts = _settings_facts(si, inputs, table, {"permission_policies": pp})
+            outs = _as_list(model_permission(pfacts))
+            targets = pfacts.model_config.targets()
+            for i, o in enumerate(outs):
+                subj, line = si.path, _key_line(si.path, "env") or 1
+                if len(outs) == len(targets):  # one outcome per target model, in order
+                    subj, line = f"{si.path} {targets[i].var}", _key_line(si.path, targets[i].var)
+                perms.append(
+                    _wrap(o, "", ev(si.path, line, f"{subj} -> {rc.subject}", logic="MODEL-PERMISSION"))
+                )
+    return regions, ids, perms

@@ -282,6 +282,82 @@ def find_oidc_condition(roles: list[RoleCtx]) -> list[Outcome]:
     return out
 
 
+def _cognito(st: dict[str, Any]) -> list[str]:
+    from ccwb_doctor.analyzers.webid import federated_principals
+
+    return [f for f in federated_principals(st) if f.startswith("cognito-identity")]
+
+
+def find_cognito_condition(inputs: ConformInputs) -> list[Outcome]:
+    """Roles trusting Cognito identity pools (the guidance's cognito federation): the statement must pin
+    ``cognito-identity.amazonaws.com:aud`` to the pool id, or any identity pool in any account can
+    assume the role; an ``amr`` condition keeps unauthenticated identities out."""
+    from ccwb_doctor.analyzers.cfn import TemplateError
+    from ccwb_doctor.analyzers.iam import action_matches
+    from ccwb_doctor.analyzers.webid import condition_keys
+
+    trusts: list[tuple[str, int | None, str, dict[str, Any]]] = []
+    for ti in inputs.templates:
+        try:
+            for r in ti.template.roles():
+                res = ti.template.resources[r.logical_id]
+                trusts.append(
+                    (
+                        ti.path,
+                        res.line_of("AssumeRolePolicyDocument"),
+                        f"{ti.path}:{r.logical_id}",
+                        _doc(r.trust),
+                    )
+                )
+        except TemplateError:
+            continue  # reported by CONFORM-PARSE
+    trusts += [(p.path, 1, p.path, p.document) for p in inputs.policies if p.kind == "trust"]
+    out: list[Outcome] = []
+    for path, line, subject, trust in trusts:
+        bad: list[str] = []
+        no_amr: list[str] = []
+        seen = False
+        for i, st in enumerate(_statements(trust)):
+            acts = [str(a) for a in _as_list(st.get("Action"))]
+            if st.get("Effect") != "Allow" or not any(action_matches(a, WEB_IDENTITY) for a in acts):
+                continue
+            for fed in _cognito(st):
+                seen = True
+                keys = [k.lower() for k in condition_keys(st)]
+                label = f"statement #{i}{' (' + str(st['Sid']) + ')' if st.get('Sid') else ''} trusts {fed}"
+                # GovCloud principals spell the host differently; accept any cognito-identity key prefix
+                if not any(k.startswith("cognito-identity") and k.endswith(":aud") for k in keys):
+                    bad.append(label)
+                elif not any(k.startswith("cognito-identity") and k.endswith(":amr") for k in keys):
+                    no_amr.append(label)
+        if not seen:
+            continue
+        e = ev(path, line, subject, findings=bad + no_amr)
+        if bad:
+            out.append(
+                fail(
+                    f"Cognito identity principal without an aud condition: {bad[0]} with no :aud condition; an "
+                    "identity from any identity pool (any account) can assume the role",
+                    'Add "StringEquals": {"cognito-identity.amazonaws.com:aud": "<identity pool id>"} and '
+                    '"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
+                    e,
+                )
+            )
+        elif no_amr:
+            out.append(
+                warn(
+                    f"{no_amr[0]} pins :aud but not :amr: unauthenticated identities of the pool match too",
+                    'Add "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
+                    e,
+                )
+            )
+        else:
+            out.append(
+                ok("the Cognito identity trust pins the pool (:aud) and authenticated identities (:amr)", e)
+            )
+    return out
+
+
 # ---- CONFORM-COLLECTOR-AUTH ----------------------------------------------------------------------
 
 
@@ -444,16 +520,40 @@ def find_bedrock_region_condition(roles: list[RoleCtx], inputs: ConformInputs) -
 # ---- CONFORM-REGION-LIST -------------------------------------------------------------------------
 
 
-def scope_models(table: Any, scope: Scope | None, partition: str) -> list[Any]:
+def granted_models(policies: list[Any], table: Any, partition: str) -> set[str]:
+    """Keys of the models whose foundation model the policies let InvokeModel reach in at least one of
+    its destination regions. A deployment restricted to some models (auth.yaml ModelIds) is judged on
+    those; the others are out of scope unless a scope file names them."""
+    from ccwb_doctor.analyzers.iam import Request, evaluate
+
+    out: set[str] = set()
+    for m in table.models.values():
+        if m.partition != partition:
+            continue
+        for d in sorted({d for pe in m.profiles.values() for d in pe.destinations}):
+            arn = f"arn:{partition}:bedrock:{d}::foundation-model/{m.base_id}"
+            if evaluate(Request(INVOKE, arn, None, {"aws:RequestedRegion": d}), identity=policies).allowed:
+                out.add(m.key)
+                break
+    return out
+
+
+def scope_models(
+    table: Any, scope: Scope | None, partition: str, granted: set[str] | None = None
+) -> list[Any]:
+    """The models to judge: the scope file's, else the partition's models the policies grant at all
+    (every one of them when the policies grant none: then each is reported denied)."""
     if scope and scope.models:
         return [table.models[m] for m in scope.models if m in table.models]
-    return [m for m in table.models.values() if m.partition == partition]
+    models = [m for m in table.models.values() if m.partition == partition]
+    return [m for m in models if m.key in granted] if granted else models
 
 
 def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) -> list[Outcome]:
     out: list[Outcome] = []
     scope = inputs.scope
     for ref in _policy_refs(roles, inputs):
+        granted_by: dict[str, set[str]] = {}
         for i, st in _invoke_statements(ref):
             listed = _region_values(st)
             if listed is None or any("UNRESOLVED(" in r for r in listed):
@@ -466,9 +566,11 @@ def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) ->
                 return any(fnmatch.fnmatchcase(region, pat) for pat in listed)
 
             missing: dict[str, list[str]] = {}
-            for entry in scope_models(
-                table, scope, "aws" if not any(r.startswith("us-gov") for r in regional) else "aws-us-gov"
-            ):
+            partition = "aws" if not any(r.startswith("us-gov") for r in regional) else "aws-us-gov"
+            if ref.policy is not None and partition not in granted_by:
+                granted_by[partition] = granted_models([ref.policy], table, partition)
+            granted = granted_by.get(partition)
+            for entry in scope_models(table, scope, partition, granted):
                 for geo, pe in entry.profiles.items():
                     if geo == "global" or (scope and scope.geographies and geo not in scope.geographies):
                         continue

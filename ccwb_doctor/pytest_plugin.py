@@ -1,18 +1,23 @@
 """pytest plugin (entry point ``pytest11``): conformance tests for Claude Code on Bedrock deployments.
 
-``pytest --ccwb-conform PATH [--ccwb-param K=V]... [--ccwb-param-file FILE]...`` adds one test item per
-conform check x subject (``CONFORM-TRUST[auth.yaml:FederatedRole <- developer (allow)]``): fail/error
-results fail the item (with the fix and file:line), skips skip, warnings pass with a warning.
+``pytest --ccwb-conform PATH [--ccwb-param K=V]... [--ccwb-param-file FILE]...`` runs ``ccwb-doctor
+conform`` once and collects one test item per check x subject under the node ``ccwb-conform``
+(``ccwb-conform::CONFORM-TRUST[infra/auth.yaml:FederatedRole <- developer (allow)]``): fail/error results
+fail the item (with file:line and the fix), skips skip (at the input's location), warnings pass with a
+UserWarning. See docs/conform.md.
 
 Fixtures for hand-written conformance tests:
 
 * ``ccwb_conform(*paths, params={}, param_files=())`` -> :class:`ConformRun` (``.results``, ``.failed``,
   ``.by_id(id)``): the same run as ``ccwb-doctor conform``.
-* ``ccwb_evaluator``: :class:`Evaluator` with ``.trust(template_or_policy, claims)`` (decision of
-  ``sts:AssumeRoleWithWebIdentity``), ``.allows(policies, action, resource, context)`` and
-  ``.model(policies, model, region)`` (every Bedrock leg of one model from one region).
+* ``ccwb_evaluator``: :class:`Evaluator` with ``.trust(source, claims_or_jwt)`` (decision of
+  ``sts:AssumeRoleWithWebIdentity``), ``.model(source, model_id, region)`` (every Bedrock request of one
+  model from one region), ``.allows(source, action, resource, context)`` and ``.policies(source)``;
+  ``source`` is a template path, a policy or ``get-role`` JSON file, a document, or a list of these.
 * ``ccwb_token_factory``: :class:`TokenFactory` minting signed test ID tokens (``.mint(**claims)``,
   ``.jwks``, ``.issuer``, ``.client_id``); keys are generated per test session, never real secrets.
+
+Installed into every pytest session: the module imports nothing of ccwb-doctor until it is used.
 """
 
 from __future__ import annotations
@@ -84,7 +89,7 @@ def run_conform(
 
     missing = [str(p) for p in [*paths, *param_files] if not Path(p).exists()]
     if missing:
-        raise pytest.UsageError(f"--ccwb-conform: no such file or folder: {', '.join(missing)}")
+        raise FileNotFoundError(f"ccwb-doctor conform: no such file or folder: {', '.join(missing)}")
     options = RunOptions(
         mode=OFFLINE,
         params=dict(params or {}),
@@ -110,16 +115,24 @@ class ConformFailure(Exception):
     """A conform result with status fail or error."""
 
 
+def _item_name(result: dict[str, Any]) -> str:
+    subject = (result.get("evidence") or {}).get("subject")
+    return f"{result['id']}[{subject}]" if subject else str(result["id"])
+
+
 class ConformItem(pytest.Item):
+    """One conform check x subject. A skip result is a skip mark (so the report points at the input's
+    file:line), a warn result passes with a UserWarning, fail and error results fail."""
+
     def __init__(self, *, result: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.result = result
         self.add_marker(pytest.mark.ccwb_conform)
+        if result["status"] == "skip":
+            self.add_marker(pytest.mark.skip(reason=str(result["message"])))
 
     def runtest(self) -> None:
         status = self.result["status"]
-        if status == "skip":
-            pytest.skip(self.result["message"])
         if status == "warn":
             import warnings
 
@@ -143,58 +156,151 @@ class ConformItem(pytest.Item):
             lines.append(f"fix: {r['remediation']}")
         return "\n".join(lines)
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:
+    def reportinfo(self) -> tuple[Any, int, str]:
         path, line = self._location()
-        return (path or self.path), (line - 1 if line else None), self.name
+        return (path or self.path), (line - 1 if line else 0), self.name
+
+
+class ConformCollector(pytest.Collector):
+    """The conform run as a collector (node id ``ccwb-conform``): it runs ``ccwb-doctor conform`` once
+    and yields one :class:`ConformItem` per result."""
+
+    def __init__(self, *, paths: list[str], params: dict[str, str], param_files: list[str], **kw: Any):
+        super().__init__(**kw)
+        self.paths, self.params, self.param_files = paths, params, param_files
+
+    def collect(self) -> list[pytest.Item]:
+        run = run_conform(self.paths, self.params, self.param_files)
+        seen: dict[str, int] = {}
+        items: list[pytest.Item] = []
+        for r in run.results:
+            name = _item_name(r)
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name}#{seen[name]}"
+            items.append(ConformItem.from_parent(self, name=name, result=r))
+        return items
+
+
+def _display_path(raw: str, base: Path) -> str:
+    """A path as the user would like to read it in test ids: relative to the invocation folder."""
+    p = Path(raw)
+    if not p.is_absolute():
+        return raw
+    try:
+        return str(p.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return raw
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ccwb_conform: a ccwb-doctor conform check x subject")
+    paths = config.getoption("ccwb_conform", default=None) or []
+    if not paths:
+        return
+    files = config.getoption("ccwb_param_file", default=None) or []
+    missing = [str(p) for p in [*paths, *files] if not Path(p).exists()]
+    if missing:
+        raise pytest.UsageError(f"--ccwb-conform: no such file or folder: {', '.join(missing)}")
+    _params(config.getoption("ccwb_param", default=None) or [])  # a bad KEY=VALUE is a usage error now
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselection, which then applies to our items too
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     paths = config.getoption("ccwb_conform", default=None)
     if not paths:
         return
-    run = run_conform(
-        paths, _params(config.getoption("ccwb_param") or []), config.getoption("ccwb_param_file") or []
+    base = config.invocation_params.dir
+    collector = ConformCollector.from_parent(
+        session,
+        name="ccwb-conform",
+        nodeid="ccwb-conform",
+        paths=[_display_path(str(p), base) for p in paths],
+        params=_params(config.getoption("ccwb_param") or []),
+        param_files=[str(p) for p in config.getoption("ccwb_param_file") or []],
     )
-    seen: dict[str, int] = {}
-    for r in run.results:
-        subject = (r.get("evidence") or {}).get("subject")
-        name = f"{r['id']}[{subject}]" if subject else r["id"]
-        seen[name] = seen.get(name, 0) + 1
-        if seen[name] > 1:
-            name = f"{name}#{seen[name]}"
-        items.append(ConformItem.from_parent(session, name=name, result=r))
+    # collected like any other node: counted in "collected N items", a crash is a collection error
+    report = config.hook.pytest_make_collect_report(collector=collector)
+    config.hook.pytest_collectreport(report=report)
+    if report.passed:
+        items.extend(x for x in report.result if isinstance(x, pytest.Item))
 
 
 # ---- fixtures -----------------------------------------------------------------------------------
 
 
 class Evaluator:
-    """The doctor's IAM evaluator and Bedrock matrix, ready for hand-written conformance tests."""
+    """The doctor's IAM evaluator and Bedrock matrix, ready for hand-written conformance tests.
+
+    Wherever a method takes ``source``/``policies``, it accepts a CloudFormation template path (the
+    first role that trusts a ``Federated`` principal, with ``params`` for its parameters), a JSON
+    policy file (or ``aws iam get-role`` output for a trust policy), a policy document dict, or a
+    policy already parsed by :func:`ccwb_doctor.analyzers.iam.parse_policy`.
+    """
 
     def _policy(self, doc: Any, name: str = "policy") -> Any:
         from ccwb_doctor.analyzers.iam import parse_policy
 
         return doc if hasattr(doc, "statements") else parse_policy(doc, name=name)
 
+    def _template(self, path: Path, params: Mapping[str, str]) -> tuple[Any, Any]:
+        """(template, its first role trusting a Federated principal)."""
+        from ccwb_doctor.analyzers.cfn import load_template
+
+        tpl = load_template(path, dict(params))
+        for role in tpl.roles():
+            trust = role.trust
+            trust = json.loads(trust) if isinstance(trust, str) else trust
+            if any(
+                st.get("Principal", {}).get("Federated")
+                for st in _stmts(trust)
+                if isinstance(st.get("Principal"), dict)
+            ):
+                return tpl, role
+        raise ValueError(f"{path}: no role trusts a Federated principal")
+
+    def policies(self, source: Any, *, params: Mapping[str, str] | None = None) -> list[Any]:
+        """Parsed permission policies: a template's federated role's policies, a policy file, a list of
+        any of these, or documents."""
+        if isinstance(source, str | Path) and Path(source).suffix in (".yaml", ".yml", ".template"):
+            tpl, role = self._template(Path(source), params or {})
+            docs = tpl.policies_for_role(role.logical_id)
+            return [
+                self._policy(json.loads(d.document) if isinstance(d.document, str) else d.document, d.name)
+                for d in docs
+            ]
+        if isinstance(source, str | Path):
+            doc = json.loads(Path(source).read_text("utf-8"))
+            doc = doc["PolicyDocument"] if isinstance(doc.get("PolicyDocument"), dict) else doc
+            return [self._policy(doc, Path(source).name)]
+        if isinstance(source, Sequence):
+            return [p for i, item in enumerate(source) for p in self._one(item, i, params)]
+        return [self._policy(source)]
+
+    def _one(self, item: Any, i: int, params: Mapping[str, str] | None) -> list[Any]:
+        if isinstance(item, str | Path):
+            return self.policies(item, params=params)
+        return [self._policy(item, f"policy{i}")]
+
     def trust(
         self,
         source: Any,
-        claims: Mapping[str, Any],
+        claims: Mapping[str, Any] | str,
         *,
         params: Mapping[str, str] | None = None,
         provider_url: str | None = None,
     ) -> Any:
-        """Decision for sts:AssumeRoleWithWebIdentity: ``source`` is a template path (its first federated
-        role), a trust policy path, or a policy document."""
+        """Decision (``.allowed``, ``.reason``, ``.explain()``) for sts:AssumeRoleWithWebIdentity with
+        these claims (or a JWT, whose payload is read without verification)."""
         from ccwb_doctor.analyzers.iam import Request, evaluate
         from ccwb_doctor.analyzers.webid import build_context, federated_principals, prefix_from_principal
 
+        if isinstance(claims, str):
+            from ccwb_doctor.analyzers.jwt_token import decode
+
+            claims = decode(claims).claims
         doc = self._trust_doc(source, params or {})
         feds = [f for st in _stmts(doc) for f in federated_principals(st)]
         if not feds:
@@ -209,39 +315,41 @@ class Evaluator:
             return dict(source)
         p = Path(source)
         if p.suffix in (".yaml", ".yml", ".template"):
-            from ccwb_doctor.analyzers.cfn import load_template
-
-            tpl = load_template(p, dict(params))
-            for role in tpl.roles():
-                trust = role.trust
-                trust = json.loads(trust) if isinstance(trust, str) else trust
-                if any(
-                    st.get("Principal", {}).get("Federated")
-                    for st in _stmts(trust)
-                    if isinstance(st.get("Principal"), dict)
-                ):
-                    return trust
-            raise ValueError(f"{p}: no federated role")
+            _, role = self._template(p, params)
+            return json.loads(role.trust) if isinstance(role.trust, str) else dict(role.trust)
         doc = json.loads(p.read_text("utf-8"))
         return doc.get("Role", {}).get("AssumeRolePolicyDocument", doc) if "Role" in doc else doc
 
     def allows(
         self,
-        policies: Sequence[Any],
+        policies: Any,
         action: str,
         resource: str | None = None,
         context: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
     ) -> Any:
+        """Decision of the identity policies for one request (``context``: condition keys)."""
         from ccwb_doctor.analyzers.iam import Request, evaluate
 
-        pols = [self._policy(p, f"policy{i}") for i, p in enumerate(policies)]
+        pols = self.policies(policies, params=params)
         return evaluate(Request(action, resource, None, dict(context or {})), identity=pols)
 
-    def model(self, policies: Sequence[Any], model: str, region: str, account: str = "111122223333") -> Any:
+    def model(
+        self,
+        policies: Any,
+        model: str,
+        region: str,
+        account: str = "111122223333",
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """PlanVerdict (``.allowed``, ``.denied_regions()``, ``.summary()``) for every Bedrock request one
+        model id (inference profile, foundation model or ARN) makes from ``region``."""
         from ccwb_doctor.analyzers.bedrock import load_profiles_table
         from ccwb_doctor.analyzers.matrix import MatrixEvaluator, plan_requests
 
-        pols = [self._policy(p, f"policy{i}") for i, p in enumerate(policies)]
+        pols = self.policies(policies, params=params)
         return MatrixEvaluator(pols, []).evaluate(
             plan_requests(model, region, load_profiles_table(), account)
         )

@@ -114,6 +114,20 @@ _declare(
     "no federated role with a permission policy in these inputs",
 )
 _declare(
+    "CONFORM-REGION-ALIGNMENT",
+    "Claude Code settings files: region, helper STS region and the pinned models' geographies fit (REGION-ALIGNMENT logic)",
+    "high",
+    "Align AWS_REGION with the geography of the pinned models and keep the helper's aws_region in the same partition.",
+    "no Claude Code settings file that selects Bedrock among the inputs",
+)
+_declare(
+    "CONFORM-MODEL-ID",
+    "Models pinned in Claude Code settings files are known Claude models or inference profiles (MODEL-ID logic)",
+    "high",
+    "Pin inference profile ids such as us.anthropic.claude-sonnet-4-6 (or application inference profile ARNs).",
+    "no Claude Code settings file that selects Bedrock among the inputs",
+)
+_declare(
     "CONFORM-SETTINGS",
     "Claude Code settings files select Bedrock with a coherent profile and region (CONFIG-SETTINGS logic)",
     "high",

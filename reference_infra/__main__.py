@@ -7,7 +7,8 @@
 
 ``--reuse-provider`` registers (or finds) the IAM OIDC provider for OidcIssuerUrl through IAM and
 passes its ARN as ExistingOidcProviderArn (needed with moto, whose CloudFormation lacks
-AWS::IAM::OIDCProvider). ``--models``/``--source-regions`` compute AllowedBedrockRegions.
+AWS::IAM::OIDCProvider). ``--models``/``--source-regions`` compute AllowedBedrockRegions, and
+``--models`` sets ModelIds (the foundation models the role may reach) for the auth template.
 Exit codes: 0 ok, 1 deployment failed, 2 bad usage.
 """
 
@@ -43,7 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ccwb_doctor.options import parse_params
-    from ccwb_doctor.reference_infra.deploy import DeployError, bedrock_regions, deploy, ensure_oidc_provider
+    from ccwb_doctor.reference_infra.deploy import (
+        DeployError,
+        bedrock_regions,
+        deploy,
+        ensure_oidc_provider,
+        model_ids,
+    )
 
     args = _parser().parse_args(argv)
     try:
@@ -59,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         params = parse_params(args.param)
         if regions:
             params["AllowedBedrockRegions"] = ",".join(regions)
+            params["ModelIds"] = ",".join(model_ids(_csv(args.models)))
         if args.reuse_provider:
             url = params.get("OidcIssuerUrl")
             if not url:

@@ -4,7 +4,7 @@
 ``ensure_oidc_provider(...)`` registers (or finds) an IAM OIDC provider through IAM: the path for
 accounts that already have the issuer registered, and for moto, whose CloudFormation lacks
 ``AWS::IAM::OIDCProvider``. ``bedrock_regions(...)`` computes ``AllowedBedrockRegions`` for chosen
-models x source regions from the inference-profile table.
+models x source regions from the inference-profile table, ``model_ids(...)`` their ``ModelIds``.
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def deploy(
 ) -> dict[str, str]:
     """Create or update ``stack`` from ``template``; wait; return the stack outputs."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     body = template_path(template).read_text("utf-8")
     cfn = client("cloudformation", region, endpoint_url, session)
@@ -154,8 +155,9 @@ def deploy(
                 if "No updates are to be performed" not in str(exc):
                     raise
         final = _wait(cfn, stack, timeout, delay)
-    except (ClientError, BotoCoreError) as exc:
-        raise DeployError(f"stack {stack}: {' '.join(str(exc).split())}") from None
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        reason = " ".join(str(exc).split())
+        raise DeployError(f"stack {stack}: {reason[:300]}{'...' if len(reason) > 300 else ''}") from None
     return outputs_of(final)
 
 
@@ -170,6 +172,20 @@ def _wait_deleted(cfn: Any, stack: str, timeout: float, delay: float) -> None:
 
 def outputs_of(stack: Mapping[str, Any]) -> dict[str, str]:
     return {str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in stack.get("Outputs", []) or []}
+
+
+def model_ids(models: Iterable[str]) -> list[str]:
+    """ModelIds for chosen model keys: each model's foundation-model id (what every profile routes to)."""
+    from ccwb_doctor.analyzers.bedrock import load_profiles_table
+
+    table = load_profiles_table()
+    out: list[str] = []
+    for key in models:
+        entry = table.models.get(key)
+        if entry is None:
+            raise DeployError(f"unknown model {key!r} (known: {', '.join(sorted(table.models))})")
+        out.append(entry.base_id)
+    return list(dict.fromkeys(out))
 
 
 def bedrock_regions(

@@ -268,7 +268,21 @@ class Template(Resolver):
                     self.param_errors.append(f"parameter {name}: AllowedPattern is not a valid regex")
             if ptype == "Number" and not re.fullmatch(r"-?\d+(\.\d+)?", v):
                 self.param_errors.append(f"parameter {name}={v!r} is not a Number")
+            elif ptype == "Number":
+                self._check_bounds(name, v, float(v), spec, "MinValue", "MaxValue")
+            if ptype == "String":
+                self._check_bounds(name, v, float(len(v)), spec, "MinLength", "MaxLength")
         return values if is_list else text
+
+    def _check_bounds(self, name: str, v: str, n: float, spec: Mapping[str, Any], lo: str, hi: str) -> None:
+        for key, bad in ((lo, lambda b: n < b), (hi, lambda b: n > b)):
+            try:
+                bound = float(spec[key]) if key in spec else None
+            except (TypeError, ValueError):
+                self.param_errors.append(f"parameter {name}: {key} is not a number")
+                continue
+            if bound is not None and bad(bound):
+                self.param_errors.append(f"parameter {name}={v!r} is outside {key} {spec[key]}")
 
     @guarded
     def condition_true(self, name: str) -> bool:

@@ -61,6 +61,7 @@ def _conform_findings(facts: Facts) -> dict[str, list[Any]]:
     _guarded(out, ("CONFORM-PARSE",), _roles)
     _guarded(out, ("CONFORM-PARAMS",), lambda: ct.find_params(inputs))
     _guarded(out, ("CONFORM-OIDC-CONDITION",), lambda: ct.find_oidc_condition(roles))
+    _guarded(out, ("CONFORM-OIDC-CONDITION",), lambda: ct.find_cognito_condition(inputs))
     _guarded(out, ("CONFORM-TRUST", "CONFORM-TAGSESSION"), lambda: ci.find_trust(roles, inputs))
     _guarded(out, ("CONFORM-SESSION-DURATION",), lambda: ci.find_session_duration(roles, inputs))
     _guarded(out, ("CONFORM-COLLECTOR-AUTH",), lambda: ct.find_collector_auth(inputs))
@@ -81,5 +82,10 @@ def _conform_findings(facts: Facts) -> dict[str, list[Any]]:
         out,
         ("CONFORM-MODEL-PERMISSION",),
         lambda: ci.find_model_permission(roles + ct.policy_sets_of(inputs, roles), inputs, table),
+    )
+    _guarded(
+        out,
+        ("CONFORM-REGION-ALIGNMENT", "CONFORM-MODEL-ID", "CONFORM-MODEL-PERMISSION"),
+        lambda: ci.find_settings_models(roles + ct.policy_sets_of(inputs, roles), inputs, table),
     )
     return out

@@ -175,3 +175,20 @@ def test_any_params_text_parses_or_raises_value_error(tmp_path_factory, text: st
         assert "\n" not in str(exc)
     else:
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in got.items())
+
+
+def test_project_claude_settings_in_a_hidden_folder_are_read(tmp_path: Path) -> None:
+    """`conform .` on a repository reads .claude/settings.json but not .git or other hidden folders."""
+    settings = {"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1"}}
+    settings["awsAuthRefresh"] = "__CREDENTIAL_PROCESS_PATH__ --profile ClaudeCode"
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text(json.dumps(settings))
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "broken.json").write_text("{")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "t.yaml").write_text(YAML_ERROR)
+    rc, rep = conform(str(tmp_path))
+    assert rc == 1
+    (f,) = by_id(rep, "CONFORM-SETTINGS", "fail")
+    assert f["evidence"]["location"]["path"].endswith(".claude/settings.json")
+    assert not by_id(rep, "CONFORM-PARSE", "error")

@@ -158,3 +158,103 @@ def test_guidance_auth_shape_without_params_is_reported_not_guessed(tmp_path: Pa
     assert p["status"] == "fail" and "IdpDomain" in p["message"] and "IdpClientId" in p["message"]
     assert {r["status"] for r in by_id(rep, "CONFORM-TRUST")} == {"skip"}
     assert by_id(rep, "CONFORM-OIDC-CONDITION", "fail")  # structural findings still run
+
+
+GOOGLE_SHAPE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  GoogleClientId: {Type: String}
+Resources:
+  GoogleProvider:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://accounts.google.com
+      ClientIdList: [!Ref GoogleClientId]
+  GoogleRole:
+    Type: AWS::IAM::Role
+    Properties:
+      MaxSessionDuration: 43200
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: !GetAtt GoogleProvider.Arn}
+            Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession']
+            Condition:
+              StringEquals: {'accounts.google.com:aud': !Ref GoogleClientId}
+"""
+
+
+def test_guidance_google_shape_pins_aud_and_passes(tmp_path: Path) -> None:
+    """The one guidance shape whose direct role carries an aud condition gets no OIDC finding."""
+    (tmp_path / "bedrock-auth-google-shape.yaml").write_text(GOOGLE_SHAPE)
+    cid = "1234-abc.apps.googleusercontent.com"
+    write_json(
+        tmp_path / "g.claims.json",
+        {
+            "allow": [
+                {"name": "dev", "claims": {"iss": "https://accounts.google.com", "aud": cid, "sub": "1"}}
+            ],
+            "deny": [
+                {"name": "other", "claims": {"iss": "https://accounts.google.com", "aud": "x", "sub": "2"}}
+            ],
+        },
+    )
+    rc, rep = conform(str(tmp_path), "--param", f"GoogleClientId={cid}")
+    assert statuses(rep)["CONFORM-OIDC-CONDITION"] == {"pass"}
+    assert statuses(rep)["CONFORM-TRUST"] == {"pass"}, by_id(rep, "CONFORM-TRUST")
+    assert rc == 0, [r["message"] for r in rep["results"] if r["status"] in ("fail", "error")]
+
+
+COGNITO_SHAPE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  IdentityPoolId: {Type: String, Default: 'us-east-1:11111111-2222-3333-4444-555555555555'}
+Resources:
+  CognitoAuthenticatedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals: {'cognito-identity.amazonaws.com:aud': !Ref IdentityPoolId}
+              'ForAnyValue:StringLike': {'cognito-identity.amazonaws.com:amr': authenticated}
+  LooseRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              'ForAnyValue:StringLike': {'cognito-identity.amazonaws.com:amr': authenticated}
+  PoolOnlyRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Federated: cognito-identity.amazonaws.com}
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals: {'cognito-identity.amazonaws.com:aud': !Ref IdentityPoolId}
+"""
+
+
+def test_guidance_cognito_shape_needs_the_pool_aud(tmp_path: Path) -> None:
+    (tmp_path / "bedrock-auth-cognito-shape.yaml").write_text(COGNITO_SHAPE)
+    rc, rep = conform(str(tmp_path))
+    assert rc == 1
+    got = {r["evidence"]["subject"].rsplit(":", 1)[1]: r for r in by_id(rep, "CONFORM-OIDC-CONDITION")}
+    assert got["CognitoAuthenticatedRole"]["status"] == "pass"
+    assert got["LooseRole"]["status"] == "fail" and "any identity pool" in got["LooseRole"]["message"]
+    assert got["PoolOnlyRole"]["status"] == "warn" and ":amr" in got["PoolOnlyRole"]["message"]
+    line = COGNITO_SHAPE.splitlines().index("  LooseRole:") + 4
+    assert got["LooseRole"]["evidence"]["location"]["line"] == line

@@ -44,8 +44,12 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
         "ccwb_doctor/schema/report-v1.json",
         "ccwb_doctor/data/inference_profiles.json",
         "ccwb_doctor/reference_infra/templates/auth.yaml",
+        "ccwb_doctor/pytest_plugin.py",
     ):
         assert must in names, must
+    eps = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(eps).decode()
+    assert "[pytest11]\nccwb_doctor = ccwb_doctor.pytest_plugin" in text  # pytest loads the plugin from here
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"

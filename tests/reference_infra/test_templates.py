@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from ccwb_doctor.analyzers.cfn import load_template
-from ccwb_doctor.reference_infra.deploy import TEMPLATE_NAMES, TEMPLATES_DIR, bedrock_regions, template_path
+from ccwb_doctor.reference_infra.deploy import (
+    TEMPLATE_NAMES,
+    TEMPLATES_DIR,
+    bedrock_regions,
+    model_ids,
+    template_path,
+)
 
 AUTH = TEMPLATES_DIR / "auth.yaml"
 MON = TEMPLATES_DIR / "monitoring.yaml"
@@ -77,19 +83,52 @@ def test_max_session_duration_parameter() -> None:
     assert any("AllowedPattern" in e for e in bad.param_errors)
 
 
-def test_bedrock_policy_is_partition_aware_and_has_the_global_leg() -> None:
-    text = AUTH.read_text()
-    assert "arn:aws:" not in text
-    tpl = load_template(AUTH, BASE, region="us-gov-west-1")
+def _policy(params: dict[str, str], region: str = "us-east-1") -> dict[str, dict]:
+    tpl = load_template(AUTH, {**BASE, **params}, region=region)
     (pol,) = tpl.policies_for_role("FederatedRole")
-    sids = {s["Sid"]: s for s in pol.document["Statement"]}
+    return {s["Sid"]: s for s in pol.document["Statement"]}
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"), [("us-east-1", "aws"), ("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn")]
+)
+def test_bedrock_policy_is_partition_aware_and_has_the_global_leg(region: str, partition: str) -> None:
+    two = "anthropic.claude-sonnet-4-6,anthropic.claude-haiku-4-5-20251001-v1:0"
+    sids = _policy({"ModelIds": two}, region)
+    arns = [
+        a
+        for st in sids.values()
+        for a in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
+    ]
+    assert arns and all(a == "*" or a.startswith(f"arn:{partition}:bedrock:") for a in arns), arns
     glob = sids["InvokeFoundationModelsGlobalLeg"]
-    assert glob["Resource"] == "arn:aws-us-gov:bedrock:::foundation-model/anthropic.claude-*"
+    assert glob["Resource"] == [f"arn:{partition}:bedrock:::foundation-model/{m}" for m in two.split(",")]
     assert glob["Condition"] == {"StringEquals": {"aws:RequestedRegion": "unspecified"}}
-    regional = sids["InvokeFoundationModelsInDestinationRegions"]["Condition"]["StringEquals"]
-    assert len(regional["aws:RequestedRegion"]) == 29
-    off = load_template(AUTH, {**BASE, "AllowGlobalInference": "false"}).policies_for_role("FederatedRole")
-    assert "InvokeFoundationModelsGlobalLeg" not in {s["Sid"] for s in off[0].document["Statement"]}
+    regional = sids["InvokeFoundationModelsInDestinationRegions"]
+    assert regional["Resource"] == [
+        f"arn:{partition}:bedrock:*::foundation-model/{m}" for m in two.split(",")
+    ]
+    assert len(regional["Condition"]["StringEquals"]["aws:RequestedRegion"]) == 29
+    off = _policy({"AllowGlobalInference": "false"}, region)
+    assert "InvokeFoundationModelsGlobalLeg" not in off
+
+
+def test_model_ids_limit_the_models_the_role_reaches() -> None:
+    from ccwb_doctor.analyzers.bedrock import load_profiles_table
+    from ccwb_doctor.analyzers.iam import parse_policy
+    from ccwb_doctor.analyzers.matrix import MatrixEvaluator, plan_requests
+
+    tpl = load_template(AUTH, {**BASE, "ModelIds": ",".join(model_ids(["sonnet-4-6"]))})
+    (pol,) = tpl.policies_for_role("FederatedRole")
+    ev = MatrixEvaluator([parse_policy(pol.document)], [])
+    table = load_profiles_table()
+    for model, allowed in (
+        ("eu.anthropic.claude-sonnet-4-6", True),
+        ("global.anthropic.claude-sonnet-4-6", True),
+        ("eu.anthropic.claude-opus-4-6-v1", False),  # its profile is in the account, its model is not granted
+    ):
+        verdict = ev.evaluate(plan_requests(model, "eu-west-1", table, "111122223333"))
+        assert verdict.allowed is allowed, verdict.summary()
 
 
 def test_region_list_generated_for_models_and_sources() -> None:
@@ -98,6 +137,10 @@ def test_region_list_generated_for_models_and_sources() -> None:
     assert {"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3"} <= set(regions)
     assert "us-east-1" not in regions
     assert bedrock_regions(["sonnet-4-6"], ["us-east-1"], ["global"]) == ["us-east-1"]
+    assert model_ids(["sonnet-4-6", "sonnet-4-5"]) == [
+        "anthropic.claude-sonnet-4-6",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]
 
 
 def test_outputs_map_onto_helper_config() -> None:
@@ -112,8 +155,12 @@ def test_outputs_map_onto_helper_config() -> None:
         "MaxSessionDuration",
     ):
         assert key in outs
-    mon = load_template(MON, {})
-    assert "CollectorEndpoint" in mon.outputs
+    mon = load_template(MON, {"CollectorDomainName": "otel.example.com"})
+    assert mon.resolve(mon.outputs["CollectorEndpoint"]["Value"]) == "https://otel.example.com"
+    assert not [r for r in mon.resources.values() if r.type == "AWS::Route53::RecordSet" and mon.active(r)]
+    zoned = load_template(MON, {"CollectorDomainName": "otel.example.com", "HostedZoneId": "Z0123456789ABC"})
+    (rec,) = [r for r in zoned.resources.values() if r.type == "AWS::Route53::RecordSet" and zoned.active(r)]
+    assert zoned.resolve(rec.properties["Name"]) == "otel.example.com"
 
 
 def _listener_actions(tpl, lid: str) -> list[dict]:  # type: ignore[no-untyped-def]
