@@ -446,12 +446,12 @@ def test_plain_http_through_proxy_with_407(lab: Lab) -> None:
         url = f"http://collector.example.test:{col.port}/v1/metrics"
         (bad,), _ = probe(
             lab,
-            adhoc_endpoint("collector", url + "/v1/metrics"),
+            adhoc_endpoint("collector", url),
             env=_proxy_env(f"http://127.0.0.1:{px.port}"),
         )
         (good,), _ = probe(
             lab,
-            adhoc_endpoint("collector", url + "/v1/metrics"),
+            adhoc_endpoint("collector", url),
             env=_proxy_env(f"http://u:p@127.0.0.1:{px.port}"),
         )
     assert stage(bad, "http").code == "proxy-auth-407"
