@@ -76,7 +76,7 @@ def otel_config(facts: Any) -> Outcome:
             what = f"HTTP {delivery.status}" if delivery.status else "no answer"
             return fail(
                 f"the test metric to {delivery.url} failed ({what}): {delivery.error or ''}".rstrip(": "),
-                _delivery_fix(delivery.status),
+                _delivery_fix(delivery.status, "authorization" in delivery.header_names),
                 ev,
             )
     warns = [p for p in problems if p.severity == "warn"]
@@ -91,7 +91,18 @@ def otel_config(facts: Any) -> Outcome:
     )
 
 
-def _delivery_fix(status: int | None) -> str:
+def _delivery_fix(status: int | None, sent_bearer: bool = False) -> str:
+    if status == 401 and sent_bearer:
+        return (
+            "The collector refused the Authorization token: an expired ID token (see TOKEN-EXPIRY) or one "
+            "from another issuer (see TOKEN-SIGNATURE); sign in again with the credential helper."
+        )
+    if status == 401:
+        return (
+            "The collector wants authentication and none was sent: the headers helper prints an "
+            "Authorization header only while it has a valid cached ID token (see TOKEN-PRESENT and "
+            "TOKEN-EXPIRY); otherwise set OTEL_EXPORTER_OTLP_HEADERS."
+        )
     return {
         401: "The collector wants authentication: check the headers helper output and OTEL_EXPORTER_OTLP_HEADERS.",
         403: "The collector refused the headers: check the headers helper output and OTEL_EXPORTER_OTLP_HEADERS.",

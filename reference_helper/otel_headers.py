@@ -1,7 +1,11 @@
 """``ccwb-otel-headers``: Claude Code ``otelHeadersHelper`` printing user-attribution headers as JSON.
 
 Reads the ID token the credential helper cached (no network, no verification: it was verified
-before it was cached) and maps its claims to headers. Standard library only; fast.
+before it was cached) and maps its claims to headers. While that token is valid it is also sent as
+``Authorization: Bearer <ID token>``: the reference monitoring stack's load balancer validates it
+(set ``"otel_send_id_token": false`` in the config.json profile for a collector that must not see it).
+Like credential_process, stdout is a protocol channel to Claude Code, which keeps it to the exporter.
+Standard library only; fast.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ HEADER_CLAIMS: dict[str, tuple[str, ...]] = {
     "x-cost-center": ("cost_center", "costCenter", "custom:cost_center"),
     "x-organization": ("organization", "org", "custom:organization"),
 }
+BEARER_MIN_LIFE = 30  # seconds: a token about to expire would be rejected on the way
 TAG_KEYS = {"x-department": "Department", "x-team-id": "Team", "x-cost-center": "CostCenter"}
 
 
@@ -72,7 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(
             f"{PROG}: no cached ID token for {name}; run ccwb-credential-process --profile {name} first\n"
         )
-    sys.stdout.write(json.dumps(headers_from_claims(claims)) + "\n")
+    headers = headers_from_claims(claims)
+    if claims and cfg.get("otel_send_id_token", True) is not False:
+        import time
+
+        if isinstance(claims.get("exp"), int | float) and claims["exp"] > time.time() + BEARER_MIN_LIFE:
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            sys.stderr.write(f"{PROG}: the cached ID token for {name} has expired: no Authorization header\n")
+    sys.stdout.write(json.dumps(headers) + "\n")
     return 0
 
 

@@ -58,4 +58,18 @@ def test_otel_headers_from_cached_id_token(helper: Helper) -> None:
     assert headers["x-user-email"] == "alice@example.com"
     assert headers["x-department"] == "engineering" and headers["x-team-id"] == "platform"
     assert headers["x-cost-center"] == "CC-1001" and headers["x-user-id"].startswith("00u")
-    assert "eyJ" not in proc.stdout + proc.stderr
+    # stdout is the protocol channel to Claude Code: the collector's load balancer validates the ID token
+    token = helper.session()["id_token"]
+    assert headers["Authorization"] == f"Bearer {token}"
+    assert "eyJ" not in proc.stderr
+    # a collector that must not see the token: opt out in config.json
+    helper.write_config(otel_send_id_token=False)
+    quiet = json.loads(subprocess.run(cmd, env=helper.env, capture_output=True, text=True, timeout=30).stdout)
+    assert "Authorization" not in quiet and quiet["x-user-email"] == "alice@example.com"
+    # an expired cached token is not sent (the collector would refuse it); the reason goes to stderr
+    helper.write_config()
+    session = helper.session()
+    session["id_token"] = helper.idp.mint(lifetime=-10)
+    helper.cache_file.write_text(json.dumps(session))
+    stale = subprocess.run(cmd, env=helper.env, capture_output=True, text=True, timeout=30)
+    assert "Authorization" not in json.loads(stale.stdout) and "has expired" in stale.stderr
