@@ -197,9 +197,11 @@ def test_parse_policy_raises_only_policy_error(doc: Any) -> None:
 def test_parse_statement_shapes_raise_only_policy_error(stmt: dict[str, Any]) -> None:
     try:
         pol = parse_policy({"Version": "2012-10-17", "Statement": [stmt]})
-    except PolicyError:
+    except PolicyError as exc:
+        assert str(exc)  # a clear, non-empty reason
         return
-    evaluate(Request("s3:GetObject", None, {"Federated": "p"}, {"k": ["v"]}), resource=[pol])
+    dec = evaluate(Request("s3:GetObject", None, {"Federated": "p"}, {"k": ["v"]}), resource=[pol])
+    assert isinstance(dec.allowed, bool) and dec.reason
 
 
 SET_OPS = st.sampled_from(
