@@ -190,4 +190,7 @@ class Reader:
             raise Corrupt(offset, f"{what}: string is not NUL-terminated")
         if end == 0:
             raise Corrupt(offset, f"{what}: empty string")
-        return raw[:end].decode("utf-8", "replace")
+        # control characters (newline included) are escaped: the string reaches one-line verdicts and a
+        # mangled header can hold any byte; a real loader path never has one
+        text = raw[:end].decode("utf-8", "replace")
+        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

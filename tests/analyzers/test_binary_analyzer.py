@@ -331,3 +331,13 @@ def test_truncation_inside_the_fixed_header_is_always_reported(name: str) -> Non
 )
 def test_random_bytes_after_a_magic_never_raise(prefix: bytes, rest: bytes) -> None:
     _check_never_raises(prefix + rest, "x.cmd")
+
+
+def test_control_characters_in_the_loader_path_stay_on_one_line() -> None:
+    """Found by the mutation property: a newline written into PT_INTERP must not break the verdict line."""
+    data = bytearray(B.elf("arm64"))
+    at = data.find(b"/lib/ld-linux-aarch64.so.1")
+    data[at + 1] = 10  # "/\nib/ld-linux-aarch64.so.1"
+    info = analyze_bytes(bytes(data), "helper")
+    assert info.status == "ok" and "\\x0a" in json.dumps(info.to_dict())
+    _check_never_raises(bytes(data), "helper")  # every host's verdict is one line
