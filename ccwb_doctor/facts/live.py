@@ -11,7 +11,6 @@ Each is None when the run is not ``--live``. Secrets they see are registered wit
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 import time
@@ -277,14 +276,9 @@ def _post_metric(facts: Facts, out: Delivery, headers: dict[str, str]) -> None:
     as_json = out.protocol == "http/json"
     body = (encode_gauge_json if as_json else encode_gauge)("ccwb_doctor.probe", 1, time.time_ns())
     send = {**headers, "Content-Type": JSON if as_json else PROTOBUF}
-    import ssl
+    from ccwb_doctor.facts.castore import ssl_context
 
-    verify = ssl.create_default_context()
-    for var in ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"):  # Claude Code (Node) adds NODE_EXTRA_CA_CERTS
-        bundle = facts.claude_env.get(var)
-        if bundle and Path(bundle).is_file():
-            with contextlib.suppress(ssl.SSLError, OSError):
-                verify.load_verify_locations(bundle)
+    verify = ssl_context(facts.claude_env, "collector")  # Claude Code's OTLP exporter (Node)
     try:
         with httpx.Client(timeout=min(run_timeout(facts), 10.0), verify=verify, trust_env=True) as client:
             resp = client.post(out.url, content=body, headers=send)

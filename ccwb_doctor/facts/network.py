@@ -11,18 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.facts import Facts, castore, fact
 
 PROBE_CAP_S = 10.0
-# The CA-bundle variables each endpoint's real client honours, in the environment Claude Code runs with:
-# the IdP is fetched by the credential helper (Python/OpenSSL, requests), STS by the helper and the AWS
-# SDKs, Bedrock and the collector by Claude Code (Node: NODE_EXTRA_CA_CERTS; the SDK: AWS_CA_BUNDLE).
-CLIENT_CA_VARS: dict[str, tuple[str, ...]] = {
-    "idp": ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CCWB_CA_BUNDLE"),
-    "sts": ("AWS_CA_BUNDLE", "SSL_CERT_FILE"),
-    "bedrock": ("NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"),
-    "collector": ("NODE_EXTRA_CA_CERTS",),
-}
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -146,17 +137,8 @@ def probe_settings(facts: Facts, env: dict[str, str]) -> Any:
         public_cafile=extra.get("net_public_cafile") or None,  # type: ignore[arg-type]
         env=env,
         hosts_file=extra.get("net_hosts_file", "/etc/hosts"),  # type: ignore[arg-type]
-        client_cas=client_cas(env),
+        client_cas={kind: castore.client_cas(env, kind) for kind in castore.CLIENT_CA_VARS},
     )
-
-
-def client_cas(env: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    from pathlib import Path
-
-    return {
-        kind: [(v, env[v]) for v in names if env.get(v) and Path(env[v]).is_file()]
-        for kind, names in CLIENT_CA_VARS.items()
-    }
 
 
 @fact("net_results")

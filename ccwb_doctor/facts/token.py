@@ -206,14 +206,11 @@ def _token(facts: Facts) -> TokenFact:
     return TokenFact(tried=tried)
 
 
-def _ssl_verify(facts: Facts) -> Any:
-    """Honour SSL_CERT_FILE / REQUESTS_CA_BUNDLE from the run's environment (corporate CAs, tests)."""
-    import ssl
+def _idp_trust(facts: Facts) -> Any:
+    """The trust the credential helper has for the IdP (corporate roots from its CA variables)."""
+    from ccwb_doctor.facts.castore import ssl_context
 
-    bundle = facts.env.get("SSL_CERT_FILE") or facts.env.get("REQUESTS_CA_BUNDLE")
-    if bundle and Path(bundle).is_file():
-        return ssl.create_default_context(cafile=bundle)
-    return True
+    return ssl_context(facts.peek("claude_env") or facts.env, "idp")
 
 
 @fact("jwks_client")
@@ -226,7 +223,7 @@ def _jwks_client(facts: Facts) -> Any:
     ttl = float(facts.options.extra.get("jwks_ttl", 3600.0))  # type: ignore[arg-type]
     # up to 4 requests (discovery + JWKS, once more for an unknown kid) must fit in one check's timeout
     timeout = min(5.0, max(0.5, float(facts.options.timeout) / 5))
-    return JwksClient(cache, ttl=ttl, timeout=timeout, verify=_ssl_verify(facts))
+    return JwksClient(cache, ttl=ttl, timeout=timeout, verify=_idp_trust(facts))
 
 
 @dataclass
