@@ -51,11 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if pitfall is not None and pitfall not in sandbox_breaks.PITFALLS:
         raise UsageError(f"--break {pitfall}: unknown pitfall (one of: {', '.join(sandbox_breaks.PITFALLS)})")
     only, skip = split_ids(args.only), split_ids(args.skip)
+    verbose = bool(getattr(args, "verbose", False))
     _term_as_interrupt()
     t0 = time.monotonic()
     _say("starting the IdP, the AWS emulator and the collector on 127.0.0.1 ...")
     try:
-        sb = Sandbox(pitfall=pitfall).start()
+        sb = Sandbox(pitfall=pitfall, keep_files=verbose).start()
     except ModuleNotFoundError as exc:
         raise UsageError(MISSING_EXTRA.format(exc.name)) from None
     except SandboxError as exc:
@@ -64,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for note in sb.notes:
             _say(note)
+        if verbose:
+            _say(f"logs       {sb.emulator_log} (the AWS emulator's own log; kept with {sb.root})")
         if pitfall:
             p = sandbox_breaks.PITFALLS[pitfall]
             _say(f"break      {pitfall}: {p.change}")
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             report = sb.doctor(only=only, skip=skip, timeout=args.timeout)
         except ValueError as exc:  # an unknown check id or area in --only/--skip
             raise UsageError(str(exc)) from None
-        emit(report, args.format, args.output, verbose=getattr(args, "verbose", False))
+        emit(report, args.format, args.output, verbose=verbose)
         if pitfall:
             root = sandbox_breaks.PITFALLS[pitfall].root
             found = any(r.id == root and str(r.status) == "fail" for r in report.results)

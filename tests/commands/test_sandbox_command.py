@@ -76,8 +76,8 @@ def test_break_list_and_unknown_break() -> None:
 
 
 @pytest.mark.timeout(90)
-def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
-    proc = subprocess.Popen(
+def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up(spawn) -> None:  # type: ignore[no-untyped-def]
+    proc = spawn(
         [*CLI, "sandbox", "--keep", "--only", "CONFIG"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -85,6 +85,7 @@ def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
         start_new_session=True,
     )
     env: dict[str, str] = {}
+    log = ""
     deadline = time.monotonic() + 60
     try:
         assert proc.stderr is not None
@@ -92,12 +93,15 @@ def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
             line = proc.stderr.readline()
             if not line:
                 break
+            if line.startswith("# the AWS emulator's own log: "):
+                log = line.split(": ", 1)[1].strip()
             m = re.match(r"export (\w+)=(.*)$", line.strip())
             if m:
                 env[m.group(1)] = m.group(2).strip("'")
             if line.startswith("# then:"):
                 break
         assert {"HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"} <= set(env), env
+        assert Path(log).is_file()  # the emulator's own log, named by --keep
         home = Path(env["HOME"])
         assert (home / ".aws" / "config").is_file()
         settings = json.loads((home / ".claude" / "settings.json").read_text())
@@ -108,7 +112,7 @@ def test_keep_prints_a_reusable_environment_and_ctrl_c_cleans_up() -> None:
             pass
     except urllib.error.HTTPError as exc:  # an AWS-shaped error answer proves it is up
         assert exc.code in (400, 403)
-    finally:
+    finally:  # Ctrl-C; the spawn fixture kills the group if it does not end in time
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=20)
     assert proc.returncode in (1, 130, 0)
@@ -120,3 +124,25 @@ def test_report_from_the_sandbox_is_the_doctors_exit_code() -> None:
     assert r.returncode == 1
     assert "NET-BEDROCK" in r.stdout and "refused" in r.stdout
     assert "fix:" in r.stdout
+
+
+def test_healthy_sandbox_is_green_and_prints_only_its_own_progress() -> None:
+    """moto's and werkzeug's words (request lines, tracebacks) stay in the emulator log, never on stderr."""
+    import shutil
+
+    r = doctor("sandbox", "--format", "json", "-v")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)["summary"]
+    assert summary["fail"] == summary["warn"] == summary["error"] == 0, summary
+    lines = r.stderr.splitlines()
+    assert lines and all(line.startswith("sandbox: ") for line in lines), r.stderr
+    logs = [line for line in lines if line.startswith("sandbox: logs ")]
+    assert len(logs) == 1
+    m = re.match(r"sandbox: logs\s+(\S+) \(.*kept with (\S+)\)$", logs[0])
+    assert m, logs[0]
+    try:
+        text = Path(m.group(1)).read_text()
+        assert '"POST / HTTP/1.1" 200' in text  # the backend's request lines went to the log
+        assert "Traceback" not in text
+    finally:
+        shutil.rmtree(m.group(2), ignore_errors=True)
