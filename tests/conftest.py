@@ -8,6 +8,8 @@ import pytest
 
 from ccwb_doctor.fixtures import scenarios as sc
 
+pytest_plugins = ["process_guard"]  # the spawn fixture; no process started by a test outlives the run
+
 
 @pytest.fixture
 def guidance(tmp_path: Path) -> sc.Scenario:
