@@ -42,13 +42,7 @@ def _no_token_is_normal(facts: Any) -> str | None:
     and before the first login there is simply nothing yet. A cache file that exists but holds no usable
     token stays a warning.
     """
-    from ccwb_doctor.model import InputError
-
-    def get(name: str) -> Any:
-        try:
-            return getattr(facts, name)
-        except InputError:
-            return None
+    get = facts.peek  # an unreadable file is another check's verdict
 
     prof = get("helper_profile") or {}
     aws_prof = get("profile") or {}
