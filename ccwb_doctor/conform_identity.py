@@ -87,7 +87,7 @@ def find_trust(roles: list[RoleCtx], inputs: ConformInputs) -> tuple[list[Outcom
                     ident.path, ident.line, subj, role=rc.subject, identity=ident.name, expect=ident.expect
                 )
                 if rc.unset:
-                    trust_out.append(skip(UNSET.format(", ".join(rc.unset)), e))
+                    trust_out.append(skip(UNSET.format(", ".join(rc.unset)), evidence=e))
                     continue
                 claims = _claims_for(ident, rc, cf.provider_url)
                 facts = _facts(rc, claims, ident.path)
@@ -134,29 +134,31 @@ def _judge(ident: Identity, outs: list[tuple[str, Outcome]], e: dict[str, Any]) 
     fails = [(lg, o) for lg, o in outs if o.status == Status.FAIL]
     if errors:
         lg, o = errors[0]
-        return error(f"{ident.name}: {lg}: {o.message}", {**e, "logic": lg})
+        return error(f"{ident.name}: {lg}: {o.message}", evidence={**e, "logic": lg})
     if ident.expect == "deny":
         if fails:
             lg, o = fails[0]
-            return ok(f"{ident.name} is denied as required ({lg}: {o.message})", {**e, "logic": lg})
+            return ok(f"{ident.name} is denied as required ({lg}: {o.message})", evidence={**e, "logic": lg})
         return fail(
             f"{ident.name} must be denied, but the provider and trust policy let it assume the role",
-            "Narrow the trust policy (pin :aud to the client id, :sub to the allowed subjects) so this identity "
+            fix="Narrow the trust policy (pin :aud to the client id, :sub to the allowed subjects) so this identity "
             "no longer matches.",
-            {**e, "logic": "TRUST-CONDITIONS", "detail": [o.evidence for _, o in outs][-1:]},
+            evidence={**e, "logic": "TRUST-CONDITIONS", "detail": [o.evidence for _, o in outs][-1:]},
         )
     if fails:
         lg, o = fails[0]
         return fail(
             f"{ident.name} must be allowed, but {lg} fails: {o.message}",
-            o.remediation,
-            {**e, "logic": lg, "detail": o.evidence},
+            fix=o.remediation,
+            evidence={**e, "logic": lg, "detail": o.evidence},
         )
     warns = [(lg, o) for lg, o in outs if o.status == Status.WARN]
     if warns:
         lg, o = warns[0]
-        return warn(f"{ident.name} is allowed; {lg}: {o.message}", o.remediation, {**e, "logic": lg})
-    return ok(f"{ident.name} is allowed (issuer, audience and trust conditions hold)", e)
+        return warn(
+            f"{ident.name} is allowed; {lg}: {o.message}", fix=o.remediation, evidence={**e, "logic": lg}
+        )
+    return ok(f"{ident.name} is allowed (issuer, audience and trust conditions hold)", evidence=e)
 
 
 def find_session_duration(roles: list[RoleCtx], inputs: ConformInputs) -> list[Outcome]:
@@ -171,7 +173,7 @@ def find_session_duration(roles: list[RoleCtx], inputs: ConformInputs) -> list[O
                 subj = f"{hc.path}:{pname} -> {rc.subject}"
                 e = ev(hc.path, None, subj, logic="TRUST-SESSION-DURATION")
                 if rc.unset and rc.max_session_duration is None:
-                    out.append(skip(UNSET.format(", ".join(rc.unset)), e))
+                    out.append(skip(UNSET.format(", ".join(rc.unset)), evidence=e))
                     continue
                 o = trust_session_duration(_facts(rc, None, hc.path, prof.get("max_session_duration")))
                 out.append(_wrap(o, f"profile {pname}: ", e))
@@ -222,11 +224,11 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
     for rc in roles:
         e0 = ev(rc.path, rc.line, rc.subject, logic="MODEL-PERMISSION")
         if rc.unset:
-            out.append(skip(UNSET.format(", ".join(rc.unset)), e0))
+            out.append(skip(UNSET.format(", ".join(rc.unset)), evidence=e0))
             continue
         policies = [p.policy for p in rc.policies if p.policy is not None]
         if not policies:
-            out.append(skip("no permission policy attached to the role in these inputs", e0))
+            out.append(skip("no permission policy attached to the role in these inputs", evidence=e0))
             continue
         scoped = bool(inputs.scope and inputs.scope.models)
         granted = set() if scoped else granted_models(policies, table, rc.partition)
@@ -238,7 +240,9 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
                         skip(
                             f"{entry.key}: the permission policy grants none of its foundation-model legs, so it "
                             "is out of this deployment's scope (name it in a *.scope.json file to require it)",
-                            ev(rc.path, rc.line, f"{rc.subject} {entry.key}", logic="MODEL-PERMISSION"),
+                            evidence=ev(
+                                rc.path, rc.line, f"{rc.subject} {entry.key}", logic="MODEL-PERMISSION"
+                            ),
                         )
                     )
         regions = _scope_regions(rc, inputs, table)
@@ -274,16 +278,20 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
                     fail(
                         f"{model}: {len(denied)} of {len(served)} profile x source-region cells are denied, e.g. "
                         f"{first.geography} from {first.region}: {first.verdict.summary()}",
-                        "Grant InvokeModel/InvokeModelWithResponseStream on the profile in each source region and "
+                        fix="Grant InvokeModel/InvokeModelWithResponseStream on the profile in each source region and "
                         "on the foundation model in every destination region (plus the region-less ARN with "
                         "aws:RequestedRegion 'unspecified' for global.).",
-                        e,
+                        evidence=e,
                     )
                 )
             elif served:
-                out.append(ok(f"{model}: all {len(served)} profile x source-region cells are allowed", e))
+                out.append(
+                    ok(f"{model}: all {len(served)} profile x source-region cells are allowed", evidence=e)
+                )
             else:
-                out.append(skip(f"{model}: no profile of it is offered from the regions in scope", e))
+                out.append(
+                    skip(f"{model}: no profile of it is offered from the regions in scope", evidence=e)
+                )
     return out
 
 

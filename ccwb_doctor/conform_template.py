@@ -125,7 +125,7 @@ def roles_of(inputs: ConformInputs) -> tuple[list[RoleCtx], list[Outcome]]:
                     pdoc = _doc(pd.document)
                     ppol, pperr = _parse(pdoc, pd.name)
                     if pperr:
-                        problems.append(error(f"{pd.name}: {pperr}", ev(ti.path, pd.line, pd.name)))
+                        problems.append(error(f"{pd.name}: {pperr}", evidence=ev(ti.path, pd.line, pd.name)))
                         continue
                     lines = _statement_lines(tpl, pd.line, len(_statements(pdoc)))
                     refs.append(PolicyRef(pd.name, ti.path, pd.line, pdoc, ppol, lines))
@@ -155,7 +155,7 @@ def roles_of(inputs: ConformInputs) -> tuple[list[RoleCtx], list[Outcome]]:
                     )
                 )
         except TemplateError as exc:
-            problems.append(error(str(exc), ev(ti.path, None, ti.path)))
+            problems.append(error(str(exc), evidence=ev(ti.path, None, ti.path)))
     for p in inputs.policies:
         if p.kind != "trust":
             continue
@@ -196,20 +196,20 @@ def policy_sets_of(inputs: ConformInputs, roles: list[RoleCtx]) -> list[RoleCtx]
 
 def find_parse(inputs: ConformInputs) -> list[Outcome]:
     out = [
-        error(f"{p.path}{f':{p.line}' if p.line else ''}: {p.reason}", ev(p.path, p.line, p.path))
+        error(f"{p.path}{f':{p.line}' if p.line else ''}: {p.reason}", evidence=ev(p.path, p.line, p.path))
         for p in inputs.problems
         if p.kind in ("parse", "unknown")
     ]
     loaded = [t.path for t in inputs.templates] + [p.path for p in inputs.policies]
     loaded += [c.path for c in inputs.helper_configs] + [s.path for s in inputs.settings]
     loaded += [c.path for c in inputs.claims]
-    out += [ok("parsed", ev(p, 1, p)) for p in loaded]
+    out += [ok("parsed", evidence=ev(p, 1, p)) for p in loaded]
     return out
 
 
 def find_params(inputs: ConformInputs) -> list[Outcome]:
     out = [
-        error(f"parameters file {p.path}: {p.reason}", ev(p.path, None, p.path))
+        error(f"parameters file {p.path}: {p.reason}", evidence=ev(p.path, None, p.path))
         for p in inputs.problems
         if p.kind == "params"
     ]
@@ -223,14 +223,18 @@ def find_params(inputs: ConformInputs) -> list[Outcome]:
                 fail(
                     f"{len(tpl.missing_params)} parameter(s) have no value and no Default: {names} "
                     "(not guessed: checks that need them are skipped)",
-                    "Pass --param KEY=VALUE or --param-file FILE with the values the pipeline deploys with.",
-                    e,
+                    fix="Pass --param KEY=VALUE or --param-file FILE with the values the pipeline deploys with.",
+                    evidence=e,
                 )
             )
         elif bad:
-            out.append(fail("; ".join(bad), "Give values that satisfy AllowedPattern / AllowedValues.", e))
+            out.append(
+                fail(
+                    "; ".join(bad), fix="Give values that satisfy AllowedPattern / AllowedValues.", evidence=e
+                )
+            )
         else:
-            out.append(ok(f"all {len(tpl.parameters)} parameters have values", e))
+            out.append(ok(f"all {len(tpl.parameters)} parameters have values", evidence=e))
     return out
 
 
@@ -263,9 +267,9 @@ def find_oidc_condition(roles: list[RoleCtx]) -> list[Outcome]:
                 fail(
                     f"OIDC principal without an aud/sub condition: {loose[0]} with no :aud or :sub condition; any "
                     "token the provider issues to any of its client ids can assume the role",
-                    'Add "Condition": {"StringEquals": {"<provider host/path>:aud": "<client id>"}} (and a :sub '
+                    fix='Add "Condition": {"StringEquals": {"<provider host/path>:aud": "<client id>"}} (and a :sub '
                     "StringLike pattern where wanted) to the trust statement.",
-                    e,
+                    evidence=e,
                 )
             )
         elif no_aud:
@@ -273,12 +277,12 @@ def find_oidc_condition(roles: list[RoleCtx]) -> list[Outcome]:
                 warn(
                     f"{no_aud[0]} pinning :sub but not :aud: tokens the provider issues to its other client ids "
                     "with a matching sub can assume the role",
-                    'Add "StringEquals": {"<provider>:aud": "<client id>"} next to the :sub condition.',
-                    e,
+                    fix='Add "StringEquals": {"<provider>:aud": "<client id>"} next to the :sub condition.',
+                    evidence=e,
                 )
             )
         else:
-            out.append(ok("every OIDC trust statement pins :aud", e))
+            out.append(ok("every OIDC trust statement pins :aud", evidence=e))
     return out
 
 
@@ -338,22 +342,25 @@ def find_cognito_condition(inputs: ConformInputs) -> list[Outcome]:
                 fail(
                     f"Cognito identity principal without an aud condition: {bad[0]} with no :aud condition; an "
                     "identity from any identity pool (any account) can assume the role",
-                    'Add "StringEquals": {"cognito-identity.amazonaws.com:aud": "<identity pool id>"} and '
+                    fix='Add "StringEquals": {"cognito-identity.amazonaws.com:aud": "<identity pool id>"} and '
                     '"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
-                    e,
+                    evidence=e,
                 )
             )
         elif no_amr:
             out.append(
                 warn(
                     f"{no_amr[0]} pins :aud but not :amr: unauthenticated identities of the pool match too",
-                    'Add "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
-                    e,
+                    fix='Add "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}.',
+                    evidence=e,
                 )
             )
         else:
             out.append(
-                ok("the Cognito identity trust pins the pool (:aud) and authenticated identities (:amr)", e)
+                ok(
+                    "the Cognito identity trust pins the pool (:aud) and authenticated identities (:amr)",
+                    evidence=e,
+                )
             )
     return out
 
@@ -396,7 +403,7 @@ def find_collector_auth(inputs: ConformInputs) -> list[Outcome]:
                     continue
                 props = tpl.resolve(res.properties)
             except TemplateError as exc:
-                out.append(error(str(exc), ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
+                out.append(error(str(exc), evidence=ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
                 continue
             is_rule = res.type.endswith("ListenerRule")
             key = "Actions" if is_rule else "DefaultActions"
@@ -416,8 +423,8 @@ def find_collector_auth(inputs: ConformInputs) -> list[Outcome]:
                         warn(
                             f"listener rule {res.logical_id} forwards to the collector without authenticating the "
                             "request (only its rule conditions guard it)",
-                            "Put a jwt-validation (or authenticate-oidc) action before the forward.",
-                            e,
+                            fix="Put a jwt-validation (or authenticate-oidc) action before the forward.",
+                            evidence=e,
                         )
                     )
                 else:
@@ -425,13 +432,13 @@ def find_collector_auth(inputs: ConformInputs) -> list[Outcome]:
                         fail(
                             f"listener {res.logical_id} ({proto}:{port}) forwards to the collector without "
                             "authentication: anyone who reaches it can post telemetry as any user",
-                            "Make port 80 only redirect to HTTPS, and put a jwt-validation action (Issuer, "
+                            fix="Make port 80 only redirect to HTTPS, and put a jwt-validation action (Issuer, "
                             "JwksEndpoint, aud) before the forward on the HTTPS listener.",
-                            e,
+                            evidence=e,
                         )
                     )
             else:
-                out.append(ok("no unauthenticated forward: " + " -> ".join(e["actions"]), e))
+                out.append(ok("no unauthenticated forward: " + " -> ".join(e["actions"]), evidence=e))
     return out
 
 
@@ -502,16 +509,16 @@ def find_bedrock_region_condition(roles: list[RoleCtx], inputs: ConformInputs) -
             out.append(
                 fail(
                     f"Bedrock wildcard without a region condition: {msg}",
-                    "Add Condition StringEquals aws:RequestedRegion: [<source and destination regions>] (and a "
+                    fix="Add Condition StringEquals aws:RequestedRegion: [<source and destination regions>] (and a "
                     "separate region-less statement with aws:RequestedRegion 'unspecified' for global.).",
-                    ev(ref.path, _line(ref, i), subj, findings=[m for _, m in bad]),
+                    evidence=ev(ref.path, _line(ref, i), subj, findings=[m for _, m in bad]),
                 )
             )
         elif any(True for _ in _invoke_statements(ref)):
             out.append(
                 ok(
                     "every Bedrock invoke wildcard is limited by aws:RequestedRegion",
-                    ev(ref.path, ref.line, subj),
+                    evidence=ev(ref.path, ref.line, subj),
                 )
             )
     return out
@@ -600,9 +607,9 @@ def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) ->
                         f"aws:RequestedRegion list misses inference-profile destination(s) "
                         f"{', '.join(sorted(missing))}: e.g. {missing[first][0]} routes requests to {first}; "
                         "those requests are denied (AccessDenied) at random",
-                        f"Add {', '.join(sorted(missing))} to the region list (every destination of every profile "
+                        fix=f"Add {', '.join(sorted(missing))} to the region list (every destination of every profile "
                         "served from a listed source region).",
-                        e,
+                        evidence=e,
                     )
                 )
             else:
@@ -610,7 +617,7 @@ def find_region_list(roles: list[RoleCtx], inputs: ConformInputs, table: Any) ->
                     ok(
                         f"statement #{i}{sid}: every destination of the profiles served from its {len(regional)} "
                         "regions is listed",
-                        e,
+                        evidence=e,
                     )
                 )
     return out

@@ -67,31 +67,51 @@ class CheckMeta:
 
 @dataclass
 class Outcome:
-    """What a check function returns; the runner adds metadata and timing to make a Result."""
+    """What a check function returns; the runner adds metadata and timing to make a Result.
+
+    ``remediation`` is one line of text (or None for the check's default) and ``evidence`` a mapping:
+    both are checked here, so a value in the wrong slot fails where it is made, not in a renderer.
+    """
 
     status: Status
     message: str
     remediation: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str):
+            raise TypeError(f"Outcome message must be a str, not {type(self.message).__name__}")
+        if self.remediation is not None and not isinstance(self.remediation, str):
+            raise TypeError(f"Outcome fix must be a str or None, not {type(self.remediation).__name__}")
+        if not isinstance(self.evidence, Mapping):
+            raise TypeError(f"Outcome evidence must be a mapping, not {type(self.evidence).__name__}")
+        self.status = Status(self.status)
+        if not isinstance(self.evidence, dict):
+            self.evidence = dict(self.evidence)
 
-def ok(message: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+
+# The constructors take only the message positionally: ``fix`` and ``evidence`` are keyword-only, so
+# ``(warn if x else ok)(msg, ev)`` cannot put evidence in the fix slot (ok/skip/error once took evidence
+# second and warn/fail took the fix second).
+
+
+def ok(message: str, *, evidence: Mapping[str, Any] | None = None) -> Outcome:
     return Outcome(Status.PASS, message, None, dict(evidence or {}))
 
 
-def warn(message: str, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
+def warn(message: str, *, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
     return Outcome(Status.WARN, message, fix, dict(evidence or {}))
 
 
-def fail(message: str, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
+def fail(message: str, *, fix: str | None = None, evidence: Mapping[str, Any] | None = None) -> Outcome:
     return Outcome(Status.FAIL, message, fix, dict(evidence or {}))
 
 
-def skip(reason: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+def skip(reason: str, *, evidence: Mapping[str, Any] | None = None) -> Outcome:
     return Outcome(Status.SKIP, reason, None, dict(evidence or {}))
 
 
-def error(message: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+def error(message: str, *, evidence: Mapping[str, Any] | None = None) -> Outcome:
     return Outcome(Status.ERROR, message, None, dict(evidence or {}))
 
 

@@ -64,13 +64,15 @@ def binary_arch(facts: Any) -> list[Outcome]:
     for a in analyses:
         ev = _evidence(a, host)
         if a.info is None or a.verdict is None:
-            outs.append(skip(f"{a.target.label}: {a.target.skip_reason}", ev))
+            outs.append(skip(f"{a.target.label}: {a.target.skip_reason}", evidence=ev))
             continue
         v = a.verdict
         msg = f"{a.target.path} ({a.target.label}): {a.info.describe()}: {v.message}"
         if a.info.format == "script" and host.os != "windows":
             if a.interpreter is None or a.interpreter.verdict is None:
-                outs.append(skip(f"{msg}; a #! script has no architecture of its own (see BINARY-EXEC)", ev))
+                outs.append(
+                    skip(f"{msg}; a #! script has no architecture of its own (see BINARY-EXEC)", evidence=ev)
+                )
                 continue
             it = a.interpreter
             ev["interpreter"] = {
@@ -81,11 +83,11 @@ def binary_arch(facts: Any) -> list[Outcome]:
             v = it.verdict
             msg = f"{a.target.path} ({a.target.label}): #! script run by {it.target.path}, {it.info.describe()}: {v.message}"
         if v.kind == "native":
-            outs.append(ok(msg, ev))
+            outs.append(ok(msg, evidence=ev))
         elif v.kind in ("emulated", "uncertain"):
-            outs.append(warn(msg, v.fix, ev))
+            outs.append(warn(msg, fix=v.fix, evidence=ev))
         else:
-            outs.append(fail(msg, v.fix, ev))
+            outs.append(fail(msg, fix=v.fix, evidence=ev))
     return outs
 
 
@@ -181,9 +183,9 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
     ev = {"file": str(a.target.path), "used_by": list(a.target.used_by)}
     path: Path = a.target.path
     if not path.exists():
-        return fail(f"{path} ({a.target.label}) does not exist", None, ev)
+        return fail(f"{path} ({a.target.label}) does not exist", evidence=ev)
     if not path.is_file():
-        return fail(f"{path} ({a.target.label}) is not a regular file", None, ev)
+        return fail(f"{path} ({a.target.label}) is not a regular file", evidence=ev)
     problems = _static_problems(path, facts, host)
     if a.info is not None:
         ev["format"] = a.info.format
@@ -213,8 +215,8 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
                 return warn(
                     f"{path} ({a.target.label}): `--version` did not finish within {run['timeout_s']:g} s and was "
                     "killed (is it waiting for a browser login or for input?)",
-                    "run it by hand with --version to see what it waits for",
-                    ev,
+                    fix="run it by hand with --version to see what it waits for",
+                    evidence=ev,
                 )
         elif run["exit_code"] < 0:
             sig = -run["exit_code"]
@@ -230,11 +232,11 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
             if len(problems) > 1
             else ""
         )
-        return fail(f"{label}: {msg}{more}", fix or None, ev)
+        return fail(f"{label}: {msg}{more}", fix=fix or None, evidence=ev)
     run = ev.get("version_run", {})
     if run.get("version"):
-        return ok(f"{label} runs: {run['version']}", ev)
-    return ok(f"{label} runs (exit {run.get('exit_code')} for --version)", ev)
+        return ok(f"{label} runs: {run['version']}", evidence=ev)
+    return ok(f"{label} runs (exit {run.get('exit_code')} for --version)", evidence=ev)
 
 
 @check(
@@ -256,7 +258,9 @@ def binary_exec(facts: Any) -> list[Outcome]:
     for a in analyses:
         if a.target.path is None:
             outs.append(
-                skip(f"{a.target.label}: {a.target.skip_reason}", {"used_by": list(a.target.used_by)})
+                skip(
+                    f"{a.target.label}: {a.target.skip_reason}", evidence={"used_by": list(a.target.used_by)}
+                )
             )
         else:
             outs.append(_exec_one(a, facts, host))

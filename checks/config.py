@@ -41,18 +41,13 @@ def config_profile(facts: Any) -> Outcome:
         others = ", ".join(sorted(cfg["profiles"])) or "none"
         return fail(
             f"profile '{name}' is not defined in {where} (profiles there: {others})",
-            f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
+            fix=f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
             "profile.",
-            ev,
+            evidence=ev,
         )
     ev["keys"] = sorted(prof)
-    if "sso_session" in prof or "sso_start_url" in prof:
-        return warn(
-            f"profile '{name}' uses IAM Identity Center (SSO), not a credential_process helper; "
-            "the OIDC federation checks do not apply to it",
-            None,
-            ev,
-        )
+    if ("sso_session" in prof or "sso_start_url" in prof) and not prof.get("credential_process"):
+        return _sso_profile(name, section, where, prof, cfg, ev)
     problems = []
     nested = [k for k in ("credential_process", "region") if isinstance(prof.get(k), dict)]
     if nested:
@@ -60,10 +55,10 @@ def config_profile(facts: Any) -> Outcome:
             f"profile '{name}' in {where}: {' and '.join(nested)} "
             f"{'is' if len(nested) == 1 else 'are'} written as a nested sub-section (indented lines after "
             "`key =`), so the SDK reads a group of settings instead of a value",
-            f"In [{section}] put each value on the same line as its key, e.g. "
+            fix=f"In [{section}] put each value on the same line as its key, e.g. "
             "credential_process = <absolute path to the helper> --profile <name>, and do not indent the "
             "lines that follow.",
-            {**ev, "nested": nested},
+            evidence={**ev, "nested": nested},
         )
     if not prof.get("credential_process"):
         problems.append("has no credential_process")
@@ -72,12 +67,55 @@ def config_profile(facts: Any) -> Outcome:
     if problems:
         return fail(
             f"profile '{name}' in {where} " + " and ".join(problems),
-            f"In [{section}] set credential_process = <absolute path to the helper> --profile <name> "
+            fix=f"In [{section}] set credential_process = <absolute path to the helper> --profile <name> "
             "and region = <the helper's AWS region>.",
-            ev,
+            evidence=ev,
         )
     ev["region"] = prof["region"]
-    return ok(f"profile '{name}' has a credential_process and region {prof['region']}", ev)
+    return ok(f"profile '{name}' has a credential_process and region {prof['region']}", evidence=ev)
+
+
+SSO_KEYS = ("sso_account_id", "sso_role_name", "region")
+
+
+def _sso_profile(
+    name: str, section: str, where: str, prof: dict[str, Any], cfg: dict[str, Any], ev: dict[str, Any]
+) -> Outcome:
+    """An IAM Identity Center profile (the guidance's zero-binary IDC install writes one): complete as an
+    SSO profile, with no credential_process (adding one would make it a different profile)."""
+    missing = [k for k in SSO_KEYS if not prof.get(k)]
+    session = prof.get("sso_session")
+    if session:
+        sessions = cfg.get("sso_sessions") or {}
+        block = sessions.get(session)
+        ev["sso_session"] = session
+        if not isinstance(block, dict):
+            return fail(
+                f"profile '{name}' in {where} names sso_session = {session}, but there is no "
+                f"[sso-session {session}] section",
+                fix=f"Add [sso-session {session}] with sso_start_url = <your AWS access portal URL> and "
+                f"sso_region = <its region> to {where} (or re-run the installer).",
+                evidence=ev,
+            )
+        missing += [
+            f"sso-session {session}: {k}" for k in ("sso_start_url", "sso_region") if not block.get(k)
+        ]
+    else:  # legacy (non-refreshable) SSO profile: everything in the profile itself
+        missing += [k for k in ("sso_start_url", "sso_region") if not prof.get(k)]
+    if missing:
+        return fail(
+            f"IAM Identity Center profile '{name}' in {where} is missing {', '.join(missing)}",
+            fix=f"In [{section}] (and its [sso-session] section) set the missing keys, or re-run the "
+            f"installer; then run `aws sso login --profile {name}`.",
+            evidence={**ev, "missing": missing},
+        )
+    ev["region"] = prof["region"]
+    return ok(
+        f"profile '{name}' uses IAM Identity Center (sso_session {session or 'legacy sso_start_url'}, role "
+        f"{prof['sso_role_name']}, region {prof['region']}): a complete SSO profile; the OIDC federation "
+        "checks do not apply to it",
+        evidence=ev,
+    )
 
 
 @check(
@@ -100,15 +138,15 @@ def config_credential_process(facts: Any) -> Outcome:
     if cp.line.nested:
         return fail(
             f"credential_process cannot be run: {cp.error}; botocore fails before starting anything",
-            "Write the whole command on one line: credential_process = <absolute path to the helper> "
+            fix="Write the whole command on one line: credential_process = <absolute path to the helper> "
             "--profile <name>.",
-            ev,
+            evidence=ev,
         )
     if cp.error:
         return fail(
             f"credential_process cannot be split as the SDK splits it: {cp.error}",
-            "Balance the double quotes; quote only the path or the arguments that contain spaces.",
-            ev,
+            fix="Balance the double quotes; quote only the path or the arguments that contain spaces.",
+            evidence=ev,
         )
     prog = cp.argv[0]
     if cp.line.unexpanded:
@@ -122,34 +160,38 @@ def config_credential_process(facts: Any) -> Outcome:
             f"credential_process uses {', '.join(cp.line.unexpanded)}, which the AWS SDK does not expand "
             f"(no shell runs it){': the program will not be found' if program_bad else ''}"
         )
-        return fail(msg, f"Write the absolute path instead: credential_process = {suggestion}", ev)
+        return fail(
+            msg, fix=f"Write the absolute path instead: credential_process = {suggestion}", evidence=ev
+        )
     if cp.program is None:
         if os.sep in prog or "/" in prog:
             return fail(
                 f"the credential_process program {prog} does not exist",
-                "Install the helper there or fix the path in ~/.aws/config.",
-                ev,
+                fix="Install the helper there or fix the path in ~/.aws/config.",
+                evidence=ev,
             )
         return fail(
             f"the credential_process program '{prog}' is not on PATH",
-            "Use the helper's absolute path in credential_process.",
-            ev,
+            fix="Use the helper's absolute path in credential_process.",
+            evidence=ev,
         )
     ev["program"] = str(cp.program)
     if cp.program.is_dir():
-        return fail(f"the credential_process program {cp.program} is a directory", None, ev)
+        return fail(f"the credential_process program {cp.program} is a directory", evidence=ev)
     if not os.access(cp.program, os.X_OK):
         return fail(
-            f"the credential_process program {cp.program} is not executable", f"chmod +x {cp.program}", ev
+            f"the credential_process program {cp.program} is not executable",
+            fix=f"chmod +x {cp.program}",
+            evidence=ev,
         )
     if not os.path.isabs(prog):
         return warn(
             f"credential_process names '{prog}' relative to PATH/cwd ({cp.program}); "
             "Claude Code may run with another PATH or working directory",
-            f"Use the absolute path {cp.program}.",
-            ev,
+            fix=f"Use the absolute path {cp.program}.",
+            evidence=ev,
         )
-    return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", ev)
+    return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", evidence=ev)
 
 
 def _expired(value: object) -> bool | None:
@@ -183,6 +225,7 @@ def config_shadowed_creds(facts: Any) -> Outcome:
     fails: list[str] = []
     warns: list[str] = []
     fixes: list[str] = []
+    idle: str | None = None
     cred_file = facts.paths.aws_credentials
     ev: dict[str, Any] = {"profile": name, "credentials_file": str(cred_file)}
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
@@ -263,11 +306,25 @@ def config_shadowed_creds(facts: Any) -> Outcome:
                 f"{cred_file} holds expired keys for [{name}] (expired {exp_value}); the SDK uses "
                 "them before credential_process"
             )
-            if storage == "session":
-                warns.append(msg + " — with session storage Claude Code's awsAuthRefresh must refresh them")
+            refresh = _aws_auth_refresh(facts) if storage == "session" else None
+            if refresh:
+                # the guidance's session-storage idle state: the helper wrote this stanza itself and
+                # Claude Code runs awsAuthRefresh to renew it when the SDK reports the keys expired
+                ev["awsAuthRefresh"] = refresh
+                idle = (
+                    f"[{name}] in {cred_file} holds the helper's session-storage credentials, expired "
+                    f"{exp_value} (idle between sessions): Claude Code runs awsAuthRefresh ({refresh}) to "
+                    "renew them; until it does, the AWS CLI with this profile gets ExpiredToken"
+                )
+            elif storage == "session":
+                warns.append(
+                    msg + " — with session storage Claude Code needs awsAuthRefresh to renew them, and no "
+                    "settings file sets it"
+                )
+                helper = facts.credential_process.raw or f"credential-process --profile {name}"
                 fixes.append(
-                    "make sure settings.json has awsAuthRefresh running the helper, or run the helper "
-                    f"once: {facts.credential_process.raw or 'credential-process --profile ' + name}"
+                    f'add "awsAuthRefresh": "{helper}" to ~/.claude/settings.json (or run the helper once: '
+                    f"{helper})"
                 )
             else:
                 fails.append(msg)
@@ -282,10 +339,28 @@ def config_shadowed_creds(facts: Any) -> Outcome:
             ev["session_cache"] = storage == "session"
     fix = ("; ".join(fixes)[:1].upper() + "; ".join(fixes)[1:] + ".") if fixes else None
     if fails:
-        return fail("; ".join(fails), fix, ev)
+        return fail("; ".join(fails), fix=fix, evidence=ev)
     if warns:
-        return warn("; ".join(warns), fix, ev)
-    return ok(f"nothing before credential_process in the SDK chain provides credentials for '{name}'", ev)
+        return warn("; ".join(warns), fix=fix, evidence=ev)
+    if idle:
+        return ok(idle, evidence=ev)
+    return ok(
+        f"nothing before credential_process in the SDK chain provides credentials for '{name}'", evidence=ev
+    )
+
+
+def _aws_auth_refresh(facts: Any) -> str | None:
+    """The awsAuthRefresh command Claude Code runs (merged settings), when one is usable."""
+    try:
+        merged = facts.claude_settings.merged
+    except Exception:  # noqa: BLE001 - unreadable settings are CONFIG-SETTINGS' verdict
+        return None
+    from ccwb_doctor.analyzers.claude_settings import PLACEHOLDER
+
+    cmd = merged.get("awsAuthRefresh") if isinstance(merged, dict) else None
+    if not isinstance(cmd, str) or not cmd.strip() or PLACEHOLDER.search(cmd):  # unset, or left a placeholder
+        return None
+    return cmd.strip()
 
 
 @check(
@@ -306,7 +381,7 @@ def config_settings(facts: Any) -> Outcome | list[Outcome]:
     if st.errors:
         first = st.errors[0]
         ev["errors"] = [str(e) for e in st.errors]
-        return error(f"settings file unusable: {first}", ev)
+        return error(f"settings file unusable: {first}", evidence=ev)
     env: dict[str, str] = st.env
     fails: list[str] = []
     warns: list[str] = []
@@ -336,10 +411,10 @@ def config_settings(facts: Any) -> Outcome | list[Outcome]:
     elif not _looks_like_region(region):
         fails.append(f"AWS_REGION={region!r} is not an AWS region name")
     if fails:
-        return fail("; ".join(fails), None, ev)
+        return fail("; ".join(fails), evidence=ev)
     if warns:
-        return warn("; ".join(warns), None, ev)
-    return ok(f"Bedrock enabled with AWS_PROFILE={prof_name} and AWS_REGION={region}", ev)
+        return warn("; ".join(warns), evidence=ev)
+    return ok(f"Bedrock enabled with AWS_PROFILE={prof_name} and AWS_REGION={region}", evidence=ev)
 
 
 def _looks_like_region(value: str) -> bool:

@@ -24,7 +24,7 @@ def _outcomes(facts: Any, cid: str, nothing: str) -> list[Outcome]:
     if inputs.empty:
         return [skip(NO_INPUTS)]
     got = facts.conform_findings.get(cid) or []
-    return list(got) or [skip(nothing, {"inputs": inputs.counts()})]
+    return list(got) or [skip(nothing, evidence={"inputs": inputs.counts()})]
 
 
 def _declare(cid: str, title: str, severity: str, remediation: str, nothing: str) -> None:

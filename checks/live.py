@@ -77,30 +77,32 @@ def live_credentials(facts: Any) -> Outcome:
     if run.error:
         foreign = run.os_errno == errno.ENOEXEC
         hint = "Exec format error: a build for another OS or CPU (see BINARY-ARCH)" if foreign else None
-        return fail(f"the credential_process {name} {run.error}", hint, ev)
+        return fail(f"the credential_process {name} {run.error}", fix=hint, evidence=ev)
     if run.returncode != 0:
         hint = _helper_hint(run)
         said = run.stderr_first_line or "(nothing on stderr)"
         return fail(
             f"the credential_process exited {run.returncode}: {said}",
-            hint and f"{hint}. The SDK shows the helper's stderr as the error.",
-            ev,
+            fix=hint and f"{hint}. The SDK shows the helper's stderr as the error.",
+            evidence=ev,
         )
     c = run.contract
     if c.problems:
-        return fail(f"the credential_process output breaks the contract: {'; '.join(c.problems)}", None, ev)
+        return fail(
+            f"the credential_process output breaks the contract: {'; '.join(c.problems)}", evidence=ev
+        )
     left = int(c.remaining // 60)
     if c.expiring:
         return warn(
             f"the credentials expire in {left} min (< 15): the SDK re-runs the helper on every call",
-            "Have the helper refresh credentials that have under 15 minutes left (or request a longer "
+            fix="Have the helper refresh credentials that have under 15 minutes left (or request a longer "
             "DurationSeconds, up to the role's MaxSessionDuration).",
-            ev,
+            evidence=ev,
         )
     return ok(
         f"the credential_process returned valid credentials, expiring {c.to_dict()['expiration']} "
         f"({left} min left)",
-        ev,
+        evidence=ev,
     )
 
 
@@ -139,16 +141,16 @@ def live_identity(facts: Any) -> Outcome:
     if ident.error:
         return fail(
             f"sts:GetCallerIdentity failed with the helper's credentials: {ident.error_code}: {ident.error}",
-            "The credentials the helper printed are not valid for AWS: check the STS "
+            fix="The credentials the helper printed are not valid for AWS: check the STS "
             "endpoint/region the helper uses (see NET-STS).",
-            ev,
+            evidence=ev,
         )
     m = _ASSUMED.match(ident.arn or "")
     if m is None:
         return fail(
             f"the credentials belong to {ident.arn}, not to an assumed role",
-            "The helper must print the AssumeRoleWithWebIdentity credentials, not static keys.",
-            ev,
+            fix="The helper must print the AssumeRoleWithWebIdentity credentials, not static keys.",
+            evidence=ev,
         )
     _, account, role_name, session = m.groups()
     expected = (facts.peek("helper_profile") or {}).get("federated_role_arn")
@@ -157,9 +159,9 @@ def live_identity(facts: Any) -> Outcome:
     if em is not None and (em.group(2), em.group(3)) != (account, role_name):
         return fail(
             f"the credentials are for role {role_name} in {account}, but config.json expects {expected}",
-            "Point federated_role_arn and the helper at the same role (a stale cache or another "
+            fix="Point federated_role_arn and the helper at the same role (a stale cache or another "
             "profile's helper?).",
-            ev,
+            evidence=ev,
         )
     tok = facts.peek("token")
     claims = getattr(tok, "claims", None) or {}
@@ -167,11 +169,10 @@ def live_identity(facts: Any) -> Outcome:
         return warn(
             f"assumed {role_name} as session {session!r}, which does not identify the user: CloudTrail "
             "cannot attribute Bedrock calls",
-            None,
-            ev,
+            evidence=ev,
         )
     where = f"role {role_name} in {account}" + ("" if em else " (no federated_role_arn to compare)")
-    return ok(f"the credentials are {where}, session {session!r}", ev)
+    return ok(f"the credentials are {where}, session {session!r}", evidence=ev)
 
 
 def _endpoint(env: dict[str, str]) -> tuple[str | None, str | None]:
@@ -251,36 +252,37 @@ def live_bedrock(facts: Any) -> Outcome:
     if message:
         ev["message"] = message
     if code == "ok":
-        return ok(f"InvokeModel {model} in {region} succeeded", ev)
+        return ok(f"InvokeModel {model} in {region} succeeded", evidence=ev)
     if code == "ValidationException" and "model identifier" in message:
         return fail(
             f"Bedrock in {region} rejects the model id {model}: {message}",
-            f"Use a model or inference profile offered in {region} (a us./eu./apac. profile only works "
+            fix=f"Use a model or inference profile offered in {region} (a us./eu./apac. profile only works "
             "from its geography's regions; see REGION-ALIGNMENT and MODEL-ID).",
-            ev,
+            evidence=ev,
         )
     if code == "ValidationException":
         return ok(
             f"InvokeModel {model} in {region} is authorized (ValidationException on the probe's input "
             "proves access)",
-            ev,
+            evidence=ev,
         )
     if code == "AccessDeniedException":
         res = re.search(r"on resource: (\S+)", message)
         fix = f"Allow bedrock:InvokeModel on {res.group(1)} for the federated role" if res else None
         return fail(
             f"Bedrock denied InvokeModel {model} in {region}: {message}",
-            fix and fix + " (a cross-region profile needs every destination region; see MODEL-PERMISSION).",
-            ev,
+            fix=fix
+            and fix + " (a cross-region profile needs every destination region; see MODEL-PERMISSION).",
+            evidence=ev,
         )
     if code in ("ThrottlingException", "ServiceUnavailableException", "ModelNotReadyException"):
         return warn(
-            f"Bedrock answered {code} for {model} in {region}: access looks fine, retry later", None, ev
+            f"Bedrock answered {code} for {model} in {region}: access looks fine, retry later", evidence=ev
         )
     if code == "connection":
         return fail(
             f"cannot reach Bedrock in {region}: {message}",
-            "Check the network path to bedrock-runtime (see NET-BEDROCK and NET-PROXY).",
-            ev,
+            fix="Check the network path to bedrock-runtime (see NET-BEDROCK and NET-PROXY).",
+            evidence=ev,
         )
-    return fail(f"Bedrock answered {code} for {model} in {region}: {message}", None, ev)
+    return fail(f"Bedrock answered {code} for {model} in {region}: {message}", evidence=ev)

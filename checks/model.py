@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccwb_doctor.analyzers.models import ALIASES, DEPRECATED_VARS, TIER_VARS
 from ccwb_doctor.model import InputError, Outcome, error, fail, ok, skip, warn
 from ccwb_doctor.registry import check
 
@@ -15,17 +16,52 @@ DOCS_IDS = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profi
 DOCS_IAM = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html"
 
 
-def _id_outcome(m: Any, table: Any) -> Outcome:
+def _deprecation(m: Any, mc: Any) -> str:
+    """The deprecation note for a value, or "" when it is harmless.
+
+    ANTHROPIC_SMALL_FAST_MODEL beside ANTHROPIC_DEFAULT_HAIKU_MODEL with the same value is what the guidance
+    writes on purpose (older Claude Code releases read only the old name): nothing to change.
+    """
+    if not m.deprecated:
+        return ""
+    newer = DEPRECATED_VARS.get(m.var, "ANTHROPIC_DEFAULT_HAIKU_MODEL")
+    same = any(o.var == newer and o.value == m.value for o in mc.models)
+    return "" if same else f" ({m.var} is deprecated: use {newer})"
+
+
+def _alias_resolution(m: Any, mc: Any) -> list[Any] | None:
+    """The pinned models an alias resolves to (one per tier it uses), or None if a tier is not pinned."""
+    tiers = ALIASES.get(m.alias or "")
+    if not tiers:
+        return None
+    out = []
+    for tier in tiers:
+        pinned = next((o for var in TIER_VARS[tier] for o in mc.models if o.var == var), None)
+        if pinned is None:
+            return None
+        out.append(pinned)
+    return out
+
+
+def _id_outcome(m: Any, table: Any, mc: Any) -> Outcome:
     ev = {"model": m.to_dict(), "table": table.to_dict()}
     if m.kind == "invalid":
         return fail(
             f"{m.label}: {m.problem}",
-            "Use a Bedrock model id such as us.anthropic.claude-sonnet-4-6, or an ARN.",
-            ev,
+            fix="Use a Bedrock model id such as us.anthropic.claude-sonnet-4-6, or an ARN.",
+            evidence=ev,
         )
     if m.kind == "alias":
-        return warn(f"{m.label} is an alias that depends on the Claude Code release", None, ev)
-    dep = f" ({m.var} is deprecated: use ANTHROPIC_DEFAULT_HAIKU_MODEL)" if m.deprecated else ""
+        pins = _alias_resolution(m, mc)
+        if pins is None:
+            return warn(f"{m.label} is an alias that depends on the Claude Code release", evidence=ev)
+        # each pin is judged on its own line below: the alias itself is then exactly those ids
+        ev["resolves_to"] = {p.var: p.value for p in pins}
+        return ok(
+            f"{m.label}: alias resolves to " + ", ".join(f"{p.value} ({p.var})" for p in pins), evidence=ev
+        )
+    dep = _deprecation(m, mc)
+    outcome = warn if dep else ok
     if m.kind == "app-profile-arn":
         targets = table.application_profiles.get(str(m.arn))
         if targets:
@@ -34,35 +70,35 @@ def _id_outcome(m: Any, table: Any) -> Outcome:
             what = f"routes to {shown}{more}"
         else:
             what = "its models are resolvable only with --live"
-        return (warn if dep else ok)(f"{m.label} is an application inference profile ({what}){dep}", ev)
+        return outcome(f"{m.label} is an application inference profile ({what}){dep}", evidence=ev)
     mid = m.model_id
     if mid is None:  # pragma: no cover - every other kind carries a model id
         return error(f"{m.label}: no model id")
     if not mid.is_anthropic:
-        return warn(f"{m.label} is not an Anthropic model (provider {mid.provider})", None, ev)
+        return warn(f"{m.label} is not an Anthropic model (provider {mid.provider})", evidence=ev)
     live = "live" in table.source
     if not table.base_models(mid.base):
         msg = f"{m.label}: {mid.base} is not a Claude model in the profile table (data as of {table.data_as_of})"
         fix = "Check the id with `aws bedrock list-inference-profiles`; newer models: run with --live or point CCWB_DOCTOR_PROFILES_FILE at a newer table."
-        return (fail if live else warn)(msg, fix, ev)
+        return (fail if live else warn)(msg, fix=fix, evidence=ev)
     if mid.geography:
         found = table.profile(mid.raw)
         if found is None:
             geos = sorted({g for e in table.base_models(mid.base) for g in e.profiles})
             return fail(
                 f"{m.label}: {mid.base} has no {mid.geography}. inference profile (offered: {', '.join(geos)})",
-                f"Use one of: {', '.join(f'{g}.{mid.base}' for g in geos)}.",
-                ev,
+                fix=f"Use one of: {', '.join(f'{g}.{mid.base}' for g in geos)}.",
+                evidence=ev,
             )
         entry, _ = found
-        return (warn if dep else ok)(
-            f"{m.label} is the {mid.geography} inference profile of {entry.name}{dep}", ev
+        return outcome(
+            f"{m.label} is the {mid.geography} inference profile of {entry.name}{dep}", evidence=ev
         )
     return warn(
         f"{m.label} is a bare foundation-model id: Claude models on Bedrock are invoked through an inference "
         f"profile (e.g. us.{mid.base}); direct on-demand invocation may be refused{dep}",
-        f"Use a geography-prefixed id such as us.{mid.base} or global.{mid.base}.",
-        ev,
+        fix=f"Use a geography-prefixed id such as us.{mid.base} or global.{mid.base}.",
+        evidence=ev,
     )
 
 
@@ -83,10 +119,12 @@ def model_id(facts: Any) -> list[Outcome]:
     except InputError as exc:
         return [error(str(exc))]
     if not mc.models:
-        return [skip("no model is pinned (" + "; ".join(mc.notes) + ")", {"notes": mc.notes})]
-    out = [_id_outcome(m, table) for m in mc.models]
-    if any(m.kind == "alias" for m in mc.models):
-        out.append(ok("aliases: " + "; ".join(n for n in mc.notes if "alias" in n), {"notes": mc.notes}))
+        return [skip("no model is pinned (" + "; ".join(mc.notes) + ")", evidence={"notes": mc.notes})]
+    out = [_id_outcome(m, table, mc) for m in mc.models]
+    if any(m.kind == "alias" and _alias_resolution(m, mc) is None for m in mc.models):
+        out.append(
+            ok("aliases: " + "; ".join(n for n in mc.notes if "alias" in n), evidence={"notes": mc.notes})
+        )
     return out
 
 
@@ -111,17 +149,19 @@ def _permission_outcome(
     verdict = ev_.evaluate(plan)
     ev = {**base_ev, **verdict.to_dict()}
     if verdict.errors:
-        return error(f"{m.label}: a policy statement could not be evaluated: {verdict.errors[0][7:]}", ev)
+        return error(
+            f"{m.label}: a policy statement could not be evaluated: {verdict.errors[0][7:]}", evidence=ev
+        )
     if verdict.allowed:
         note = f" ({'; '.join(plan.notes)})" if plan.notes else ""
-        return ok(f"{verdict.summary()}{note}", ev)
+        return ok(f"{verdict.summary()}{note}", evidence=ev)
     first = verdict.denied[0]
     why = first.statement or "; ".join(first.detail[:1]) or "no Allow statement matches"
     unresolved = [
         n for n in base_ev["policies"]["notes"] if n.startswith("template parameters without a value")
     ]
     hint = f" ({unresolved[0].split(':')[0]})" if unresolved else ""
-    return fail(f"{verdict.summary()}; {why}{hint}", _fix(verdict), ev)
+    return fail(f"{verdict.summary()}; {why}{hint}", fix=_fix(verdict), evidence=ev)
 
 
 def _fix(verdict: Any) -> str:

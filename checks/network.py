@@ -48,10 +48,10 @@ def outcome_for(result: Any) -> Outcome:
     ev["timeline"] = {s.stage: f"{s.status} {s.ms:.0f} ms" for s in result.stages}
     label = f"{result.endpoint.name} {result.endpoint.display}"
     if result.status == "fail":
-        return fail(f"{label}: {result.message}", _fix(result), ev)
+        return fail(f"{label}: {result.message}", fix=_fix(result), evidence=ev)
     if result.status == "warn":
-        return warn(f"{label}: {result.message}", _fix(result), ev)
-    return ok(f"{label}: {result.message}", ev)
+        return warn(f"{label}: {result.message}", fix=_fix(result), evidence=ev)
+    return ok(f"{label}: {result.message}", evidence=ev)
 
 
 def _probe_kind(facts: Any, kind: str, missing: str) -> list[Outcome] | Outcome:
@@ -156,7 +156,7 @@ def net_proxy(facts: Any) -> Outcome | list[Outcome]:
         ev["failures"] = {x.endpoint.name: x.to_dict()["stages"] for x in proxy_fail}
         fix = _fix(r) or FIXES["proxy"]
         others = f" (and {len(proxy_fail) - 1} more endpoint(s))" if len(proxy_fail) > 1 else ""
-        return fail(f"{bad.detail}{others}", fix, ev)
+        return fail(f"{bad.detail}{others}", fix=fix, evidence=ev)
     intercepted = [
         (r, s)
         for r in results
@@ -169,7 +169,7 @@ def net_proxy(facts: Any) -> Outcome | list[Outcome]:
         ev["intercepted"] = sorted({x.endpoint.host for x, _ in intercepted})
         msg = f"TLS interception by '{issuer}' on {', '.join(ev['intercepted'])}"
         fix = "Give Claude Code and the helper the inspection root: NODE_EXTRA_CA_CERTS / AWS_CA_BUNDLE / SSL_CERT_FILE."
-        return warn(msg, fix, ev)
+        return warn(msg, fix=fix, evidence=ev)
     stranded = [
         r
         for r in results
@@ -184,17 +184,20 @@ def net_proxy(facts: Any) -> Outcome | list[Outcome]:
             f"NO_PROXY entry {r.proxy['bypassed_by']!r} sends {r.endpoint.host} direct, but it is not reachable "
             f"directly ({r.failed_stage} fails) while the proxy works for other endpoints"
         )
-        return warn(msg, "Remove that NO_PROXY entry, or open the direct path (VPC endpoint, firewall).", ev)
+        return warn(
+            msg,
+            fix="Remove that NO_PROXY entry, or open the direct path (VPC endpoint, firewall).",
+            evidence=ev,
+        )
     if conflicts:
         return warn(
             f"proxy variables disagree ({'; '.join(conflicts)}): Go and Python SDKs pick different ones",
-            None,
-            ev,
+            evidence=ev,
         )
     proxied = [n for n, p in routes.items() if p.get("proxy")]
     if not proxied:
         return ok(
             "no proxy in use for any endpoint; direct connections" + ("" if results else " (nothing probed)"),
-            ev,
+            evidence=ev,
         )
-    return ok(f"proxy used for {', '.join(proxied)}; every tunnel opened", ev)
+    return ok(f"proxy used for {', '.join(proxied)}; every tunnel opened", evidence=ev)

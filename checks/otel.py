@@ -45,7 +45,7 @@ def otel_config(facts: Any) -> Outcome:
     cfg = read_otel_env(facts.claude_env)
     ev: dict[str, Any] = cfg.to_dict()
     if not cfg.enabled and not cfg.problems:
-        return skip("telemetry is off (CLAUDE_CODE_ENABLE_TELEMETRY is not 1): nothing to check", ev)
+        return skip("telemetry is off (CLAUDE_CODE_ENABLE_TELEMETRY is not 1): nothing to check", evidence=ev)
     problems = list(cfg.problems)
     command, helper_problem = _headers_helper(facts)
     if helper_problem:
@@ -61,33 +61,34 @@ def otel_config(facts: Any) -> Outcome:
         ev["headers_helper"] = command
     fails = [p for p in problems if p.severity == "fail"]
     if fails:
-        return fail("; ".join(p.message for p in fails), fails[0].fix, ev)
+        return fail("; ".join(p.message for p in fails), fix=fails[0].fix, evidence=ev)
     delivery = facts.otel_delivery if facts.options.live else None
     if delivery is not None:
         ev["delivery"] = delivery.to_dict()
         if delivery.helper_error:
             return fail(
                 delivery.helper_error,
-                "Run the otelHeadersHelper command by hand and fix it (log in with "
+                fix="Run the otelHeadersHelper command by hand and fix it (log in with "
                 "the credential helper first so it has a cached token).",
-                ev,
+                evidence=ev,
             )
         if delivery.error or not (delivery.status and 200 <= delivery.status < 300):
             what = f"HTTP {delivery.status}" if delivery.status else "no answer"
             return fail(
                 f"the test metric to {delivery.url} failed ({what}): {delivery.error or ''}".rstrip(": "),
-                _delivery_fix(delivery.status, "authorization" in delivery.header_names),
-                ev,
+                fix=_delivery_fix(delivery.status, "authorization" in delivery.header_names),
+                evidence=ev,
             )
     warns = [p for p in problems if p.severity == "warn"]
     if warns:
-        return warn("; ".join(p.message for p in warns), warns[0].fix, ev)
+        return warn("; ".join(p.message for p in warns), fix=warns[0].fix, evidence=ev)
     if not cfg.enabled:
-        return skip("telemetry is off", ev)
+        return skip("telemetry is off", evidence=ev)
     sent = f"; a test metric reached {delivery.url} (HTTP {delivery.status})" if delivery else ""
     live_note = "" if facts.options.live else " (run with --live to send a test metric)"
     return ok(
-        f"telemetry is on: {cfg.protocol or 'default protocol'} to {cfg.metrics_url}{sent}{live_note}", ev
+        f"telemetry is on: {cfg.protocol or 'default protocol'} to {cfg.metrics_url}{sent}{live_note}",
+        evidence=ev,
     )
 
 

@@ -24,12 +24,12 @@ def _settings_outcome(facts: Any, table: Any) -> Outcome:
     if r.claude is not None and not is_region_name(r.claude):
         return fail(
             f"{r.claude_source}={r.claude!r} is not an AWS region code",
-            "Set AWS_REGION to e.g. us-east-1.",
-            ev,
+            fix="Set AWS_REGION to e.g. us-east-1.",
+            evidence=ev,
         )
     if r.small_fast is not None and not is_region_name(r.small_fast):
         return fail(
-            f"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION={r.small_fast!r} is not an AWS region code", None, ev
+            f"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION={r.small_fast!r} is not an AWS region code", evidence=ev
         )
     bedrock = r.claude or "us-east-1"
     bp = partition_of(bedrock)
@@ -81,24 +81,26 @@ def _settings_outcome(facts: Any, table: Any) -> Outcome:
     ev["notes"] = notes
     if breaks:
         return fail(
-            "; ".join(breaks), "Use regions of one partition for the helper (aws_region) and AWS_REGION.", ev
+            "; ".join(breaks),
+            fix="Use regions of one partition for the helper (aws_region) and AWS_REGION.",
+            evidence=ev,
         )
     if r.claude is None:
         fallback = "us-east-1"
         return warn(
             f"AWS_REGION is not set in Claude Code's environment; requests go to {fallback} or AWS_DEFAULT_REGION",
-            'Set "AWS_REGION" in the env block of ~/.claude/settings.json (Claude Code does not read the '
+            fix='Set "AWS_REGION" in the env block of ~/.claude/settings.json (Claude Code does not read the '
             "region from ~/.aws/config).",
-            ev,
+            evidence=ev,
         )
     if r.claude_source != "AWS_REGION":
         return warn(
             f"AWS_REGION is unset; Claude Code falls back to {r.claude_source}={r.claude}",
-            'Set "AWS_REGION" explicitly in the env block of ~/.claude/settings.json.',
-            ev,
+            fix='Set "AWS_REGION" explicitly in the env block of ~/.claude/settings.json.',
+            evidence=ev,
         )
     extra = f" ({'; '.join(notes)})" if notes else ""
-    return ok(f"Claude Code calls Bedrock in {bedrock}{extra}", ev)
+    return ok(f"Claude Code calls Bedrock in {bedrock}{extra}", evidence=ev)
 
 
 def _model_outcomes(facts: Any, table: Any) -> list[Outcome]:
@@ -110,18 +112,22 @@ def _model_outcomes(facts: Any, table: Any) -> list[Outcome]:
         plan = plan_requests(m.value, region, table, None)
         ev = {"model": m.to_dict(), "source_region": region, "legs": len(plan.legs), "notes": plan.notes}
         if plan.unknown_model:
-            out.append(warn(f"cannot check where {m.label} is served: {'; '.join(plan.problems)}", None, ev))
+            out.append(
+                warn(f"cannot check where {m.label} is served: {'; '.join(plan.problems)}", evidence=ev)
+            )
         elif plan.problems:
             out.append(
                 fail(
                     f"{m.label} cannot be used from {region}: {'; '.join(plan.problems)}",
-                    f"Use a model id whose geography serves {region}, or set AWS_REGION to a region it serves.",
-                    ev,
+                    fix=f"Use a model id whose geography serves {region}, or set AWS_REGION to a region it serves.",
+                    evidence=ev,
                 )
             )
         else:
             dest = sorted({leg.region for leg in plan.legs})
-            out.append(ok(f"{m.label} is served from {region} (regions involved: {', '.join(dest)})", ev))
+            out.append(
+                ok(f"{m.label} is served from {region} (regions involved: {', '.join(dest)})", evidence=ev)
+            )
     return out
 
 

@@ -25,10 +25,50 @@ SHAPE_CODES = (
 def _token_or_skip(facts: Any) -> tuple[Any, Outcome | None]:
     tok = facts.token
     if not tok.found:
-        return tok, skip("no ID token to check (see TOKEN-PRESENT)", {"tried": tok.tried})
+        return tok, skip("no ID token to check (see TOKEN-PRESENT)", evidence={"tried": tok.tried})
     if not tok.decoded.ok:
         return tok, skip(f"the token cannot be decoded: {tok.decoded.error}")
     return tok, None
+
+
+GIVE_TOKEN = "pass --token FILE (or -) or run with --live to check the token and the trust policy"
+
+
+def _no_token_is_normal(facts: Any) -> str | None:
+    """Why finding no cached ID token offline is expected here (a skip), or None when it is a problem.
+
+    The guidance stores what it caches per mode (anchor study 2.6): IAM Identity Center never has an OIDC
+    ID token; keyring storage keeps the monitoring token in the OS keyring, which the doctor does not read;
+    and before the first login there is simply nothing yet. A cache file that exists but holds no usable
+    token stays a warning.
+    """
+    get = facts.peek  # an unreadable file is another check's verdict
+
+    prof = get("helper_profile") or {}
+    aws_prof = get("profile") or {}
+    if prof.get("auth_type") == "idc" or (
+        not aws_prof.get("credential_process") and ("sso_session" in aws_prof or "sso_start_url" in aws_prof)
+    ):
+        return (
+            "IAM Identity Center: AWS credentials come from the SSO token cache, never from an OIDC ID token, "
+            "so the token and trust checks do not apply"
+        )
+    if get("token_cache_files"):
+        return None  # a cache exists but gave no usable token: the warning says why
+    name = prof.get("profile_name") or get("helper_profile_name") or "ClaudeCode"
+    refresh = facts.paths.session_dir / f"{name}-refresh.json"
+    logged_in = f"; the helper's refresh file {refresh} shows it has logged in" if refresh.is_file() else ""
+    if prof.get("credential_storage") == "keyring":
+        return (
+            'no ID token on disk: with credential_storage "keyring" the helper keeps it in the OS keyring '
+            f"(service claude-code-with-bedrock), which the doctor does not read offline{logged_in}; {GIVE_TOKEN}"
+        )
+    if logged_in:
+        return f"no cached ID token (it is renewed on the helper's next run{logged_in}); {GIVE_TOKEN}"
+    return (
+        "no cached ID token: the helper has not logged in yet on this machine (normal for a fresh "
+        f"install: it logs in on Claude Code's first request); {GIVE_TOKEN}"
+    )
 
 
 @check(
@@ -46,20 +86,22 @@ def token_present(facts: Any) -> Outcome:
     if not tok.found:
         where = "; ".join(tok.tried) or "no helper cache files exist"
         if facts.options.live:
-            return fail(f"no ID token could be obtained ({where})", None, {"tried": tok.tried})
+            return fail(f"no ID token could be obtained ({where})", evidence={"tried": tok.tried})
+        normal = _no_token_is_normal(facts)
+        if normal:
+            return skip(normal, evidence={"tried": tok.tried})
         return warn(
             f"no ID token found, so the token and trust checks cannot run ({where})",
-            None,
-            {"tried": tok.tried},
+            evidence={"tried": tok.tried},
         )
     ev = tok.evidence()
     origin = f"{tok.source}" + (f" ({tok.path})" if tok.path and tok.path != "-" else "")
     if not tok.decoded.ok:
         return fail(
             f"InvalidIdentityToken: the token from {origin} is not a usable JWT: {tok.decoded.error}",
-            "Give the raw ID token (three base64url parts separated by dots), not an access token, "
+            fix="Give the raw ID token (three base64url parts separated by dots), not an access token, "
             "a JWE or a JSON wrapper.",
-            ev,
+            evidence=ev,
         )
     from ccwb_doctor.analyzers.jwt_token import structural_findings
 
@@ -68,11 +110,13 @@ def token_present(facts: Any) -> Outcome:
         ev["findings"] = [f.to_dict() for f in shape]
         return fail(
             f"{shape[0].sts_error}: the token from {origin} has the wrong shape: {shape[0].message}",
-            "Use the IdP's OIDC ID token (openid scope), issued by an https:// issuer.",
-            ev,
+            fix="Use the IdP's OIDC ID token (openid scope), issued by an https:// issuer.",
+            evidence=ev,
         )
     c = tok.claims
-    return ok(f"ID token from {origin}: iss={c.get('iss')!r} sub={c.get('sub')!r} aud={c.get('aud')!r}", ev)
+    return ok(
+        f"ID token from {origin}: iss={c.get('iss')!r} sub={c.get('sub')!r} aud={c.get('aud')!r}", evidence=ev
+    )
 
 
 @check(
@@ -95,16 +139,16 @@ def token_signature(facts: Any) -> Outcome:
     ev: dict[str, Any] = {"alg": d.alg, "kid": d.kid, "iss": d.iss}
     bad = alg_findings(d)
     if bad:
-        return fail(f"InvalidIdentityToken: {bad[0].message}", None, ev)
+        return fail(f"InvalidIdentityToken: {bad[0].message}", evidence=ev)
     if facts.options.offline:
         return skip(
             f"offline: algorithm {d.alg} is one STS accepts; the signature needs the issuer's JWKS "
             "(run without --offline to verify it)",
-            ev,
+            evidence=ev,
         )
     if not d.iss:
         return fail(
-            "InvalidIdentityToken: Missing a required claim: iss (no issuer to find the keys)", None, ev
+            "InvalidIdentityToken: Missing a required claim: iss (no issuer to find the keys)", evidence=ev
         )
     keys = facts.token_keys
     ev.update(keys.evidence())
@@ -113,14 +157,13 @@ def token_signature(facts: Any) -> Outcome:
             return warn(
                 f"could not fetch the issuer's keys from this machine: {keys.error}; STS fetches them "
                 "from AWS, so this may be a local network problem (see NET-IDP)",
-                "Check the proxy/firewall path to the IdP, or run with --offline.",
-                ev,
+                fix="Check the proxy/firewall path to the IdP, or run with --offline.",
+                evidence=ev,
             )
         return fail(
             "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider: "
             f"{keys.error}",
-            None,
-            ev,
+            evidence=ev,
         )
     jwks = keys.keyset.jwks
     count = len(signing_keys(jwks))
@@ -128,20 +171,19 @@ def token_signature(facts: Any) -> Outcome:
         return fail(
             f"InvalidIdentityToken: the token header has no 'kid' and the issuer's JWKS holds {count} "
             "signing keys; STS needs the kid to pick one",
-            None,
-            ev,
+            evidence=ev,
         )
     res = verify_signature(d, jwks)
     ev["verification"] = res.to_dict()
     if not res.valid:
         extra = " (after one JWKS refetch for the unknown kid)" if keys.refetched else ""
-        return fail(f"InvalidIdentityToken: {res.reason}{extra}", None, ev)
+        return fail(f"InvalidIdentityToken: {res.reason}{extra}", evidence=ev)
     too_many = jwks_findings(jwks)
     if too_many:
         return fail(
-            f"InvalidIdentityToken: {too_many[0].message}; tokens may fail to verify at STS", None, ev
+            f"InvalidIdentityToken: {too_many[0].message}; tokens may fail to verify at STS", evidence=ev
         )
-    return ok(f"{res.reason} from {keys.keyset.jwks_uri}", ev)
+    return ok(f"{res.reason} from {keys.keyset.jwks_uri}", evidence=ev)
 
 
 def _refresh_story(facts: Any) -> tuple[bool, list[str]]:
@@ -170,21 +212,20 @@ def _stale_cache(
             return ok(
                 f"the cached token {what}; that is normal between sessions: the helper gets a new one "
                 f"silently via {', '.join(how)} (run with --live to check a current token)",
-                ev,
+                evidence=ev,
             )
         return warn(
             f"the cached token {what} and there is no silent refresh: the next credential refresh needs an "
             "interactive sign-in",
-            "Enable refresh tokens (offline_access) for the IdP application, or Claude Code's awsAuthRefresh.",
-            ev,
+            fix="Enable refresh tokens (offline_access) for the IdP application, or Claude Code's awsAuthRefresh.",
+            evidence=ev,
         )
     ev["helper"] = asked
     if "expired" in str(asked).lower():
         return None
     return warn(
         f"the cached token {what}, and the helper could not get a current one ({asked}): see LIVE-CREDENTIALS",
-        None,
-        ev,
+        evidence=ev,
     )
 
 
@@ -218,7 +259,7 @@ def token_expiry(facts: Any) -> Outcome:
                 return stale
         asked = tok.meta.get("refresh_error")
         said = f"; asked for a current token, the helper says: {asked}" if asked else ""
-        return fail(f"{p.sts_error}: {p.message}{more}{said}", None, ev)
+        return fail(f"{p.sts_error}: {p.message}{more}{said}", evidence=ev)
     rem = tv.remaining or 0
     role = facts.peek("role")
     session = (role.requested_duration if role and role.requested_duration else None) or 3600
@@ -228,16 +269,15 @@ def token_expiry(facts: Any) -> Outcome:
         return warn(
             f"token {life}; the helper will not reuse an ID token with under 10 min left and has no "
             "silent refresh, so the next credential refresh opens a browser",
-            None,
-            ev,
+            evidence=ev,
         )
     if facts.peek("helper_profile") and session + max(rem, 0) < WORKING_DAY and not refresh:
         return warn(
             f"token {life}; sessions last {session // 60} min and there is no silent refresh "
             "(no refresh token, no awsAuthRefresh), so Claude Code loses credentials mid-day",
-            "Raise the role's MaxSessionDuration and the helper's max_session_duration (up to 43200), "
+            fix="Raise the role's MaxSessionDuration and the helper's max_session_duration (up to 43200), "
             "or enable refresh tokens / awsAuthRefresh.",
-            ev,
+            evidence=ev,
         )
     tail = f"; silent refresh via {', '.join(how)}" if how else ""
-    return ok(f"token {life} (exp {ev['exp']}){tail}", ev)
+    return ok(f"token {life} (exp {ev['exp']}){tail}", evidence=ev)

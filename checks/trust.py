@@ -104,15 +104,14 @@ def trust_issuer(facts: Any) -> Outcome:
         return skip(
             "no provider URL to compare with (give --provider-url, --template, --trust-policy or a "
             "helper config.json)",
-            ev,
+            evidence=ev,
         )
     if provider is not None and provider.url and provider.url != iss:
         src = provider.sources.get("url", "?")
         return fail(
             f"InvalidIdentityToken: No OpenIDConnect provider found in your account for {iss}: the "
             f"provider URL ({src}) is {provider.url!r}; {issuer_mismatch(iss, provider.url)}",
-            None,
-            ev,
+            evidence=ev,
         )
     if trust is not None:
         feds = trust.federated()
@@ -122,8 +121,7 @@ def trust_issuer(facts: Any) -> Outcome:
             return fail(
                 f"AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity: the trust policy "
                 f"trusts {named}, not the provider for {iss} (…:oidc-provider/{want})",
-                None,
-                ev,
+                evidence=ev,
             )
         accounts = {f.split(":")[4] for f in feds if f.startswith("arn:") and f.count(":") >= 5}
         role_acct = (facts.role.arn or "").split(":")[4] if (facts.role.arn or "").count(":") >= 5 else None
@@ -131,10 +129,11 @@ def trust_issuer(facts: Any) -> Outcome:
             return fail(
                 f"AccessDenied: the role is in account {role_acct} but the trusted provider is in "
                 f"{', '.join(sorted(accounts))}; the provider and the role must be in the same account",
-                None,
-                ev,
+                evidence=ev,
             )
-    return ok(f"iss {iss!r} matches the provider" + (" and the trust principal" if trust else ""), ev)
+    return ok(
+        f"iss {iss!r} matches the provider" + (" and the trust principal" if trust else ""), evidence=ev
+    )
 
 
 @check(
@@ -163,13 +162,13 @@ def trust_audience(facts: Any) -> Outcome:
         "client_ids": provider.client_ids if provider else None,
     }
     if not auds:
-        return fail("InvalidIdentityToken: Missing a required claim: aud", None, ev)
+        return fail("InvalidIdentityToken: Missing a required claim: aud", evidence=ev)
     if aud is None:
         return fail(
             f"InvalidIdentityToken: Incorrect token audience: {len(auds)} audiences and no azp claim "
             "naming the client",
-            "Request a token with a single audience, or make the IdP add azp.",
-            ev,
+            fix="Request a token with a single audience, or make the IdP add azp.",
+            evidence=ev,
         )
     checked: list[str] = []
     if provider is not None and provider.client_ids:
@@ -177,8 +176,7 @@ def trust_audience(facts: Any) -> Outcome:
             return fail(
                 f"InvalidIdentityToken: Incorrect token audience: {aud!r} is not in the provider's "
                 f"client-id list {provider.client_ids}",
-                None,
-                ev,
+                evidence=ev,
             )
         checked.append("in the client-id list")
     te = facts.peek("trust_eval")
@@ -211,8 +209,7 @@ def trust_audience(facts: Any) -> Outcome:
             return fail(
                 f"AccessDenied: {t.label}: {c.operator} {c.key} expects {c.expected}, the token gives "
                 f"{c.actual!r}",
-                None,
-                ev,
+                evidence=ev,
             )
         if passed:
             checked.append("satisfies the :aud condition")
@@ -220,9 +217,9 @@ def trust_audience(facts: Any) -> Outcome:
         return skip(
             f"aud {aud!r}: no client-id list or :aud condition to compare with (give --client-id, "
             "--template or --trust-policy)",
-            ev,
+            evidence=ev,
         )
-    return ok(f"aud {aud!r} " + " and ".join(checked), ev)
+    return ok(f"aud {aud!r} " + " and ".join(checked), evidence=ev)
 
 
 def _explain(te: Any) -> list[str]:
@@ -249,14 +246,14 @@ def trust_conditions(facts: Any) -> list[Outcome]:
     if trust is None:
         return [skip(NO_TRUST)]
     if trust.policy is None:
-        return [error(f"the trust policy cannot be evaluated: {trust.error}", trust.evidence())]
+        return [error(f"the trust policy cannot be evaluated: {trust.error}", evidence=trust.evidence())]
     prohibited = _prohibited_in_trust(trust.document)
     if prohibited:
         return [
             error(
                 f"MalformedPolicyDocument: {prohibited}: IAM refuses such a role trust policy, so it cannot be "
                 "the role's policy (check the file)",
-                trust.evidence(),
+                evidence=trust.evidence(),
             )
         ]
     te = facts.trust_eval
@@ -270,7 +267,7 @@ def trust_conditions(facts: Any) -> list[Outcome]:
         "notes": te.notes,
     }
     if d.errors and not d.allowed:
-        return [error(f"the trust policy has a malformed statement: {d.errors[0]}", ev)]
+        return [error(f"the trust policy has a malformed statement: {d.errors[0]}", evidence=ev)]
     never = [u for u in te.unexposed if not u.always]
     if not d.allowed:
         why = _deny_reason(d)
@@ -278,8 +275,7 @@ def trust_conditions(facts: Any) -> list[Outcome]:
         return [
             fail(
                 f"AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity: {why}{hint}",
-                None,
-                ev,
+                evidence=ev,
             )
         ]
     outs: list[Outcome] = []
@@ -297,14 +293,16 @@ def trust_conditions(facts: Any) -> list[Outcome]:
             warn(
                 "allowed, but Access Analyzer would warn (Missing condition key for oidc principal): "
                 f"{loose[0]}; any token the provider issues to any of its client ids can assume the role",
-                "Add a StringEquals condition on <provider>:aud (the client id) and/or <provider>:sub.",
-                ev,
+                fix="Add a StringEquals condition on <provider>:aud (the client id) and/or <provider>:sub.",
+                evidence=ev,
             )
         )
     always = [u for u in te.unexposed if u.always]
     if always:
-        outs.append(warn(f"allowed, but {always[0].message}", None, ev))
-    return outs or [ok(f"the trust policy allows sts:AssumeRoleWithWebIdentity ({d.deciding[0].label})", ev)]
+        outs.append(warn(f"allowed, but {always[0].message}", evidence=ev))
+    return outs or [
+        ok(f"the trust policy allows sts:AssumeRoleWithWebIdentity ({d.deciding[0].label})", evidence=ev)
+    ]
 
 
 def _prohibited_in_trust(doc: Any) -> str | None:
@@ -374,7 +372,10 @@ def trust_tagsession(facts: Any) -> Outcome:
         "source_identity": claims.get(SOURCE_IDENTITY_CLAIM),
     }
     if not has_tags and not has_si:
-        return ok("the token carries no session tags or source identity, so sts:TagSession is not needed", ev)
+        return ok(
+            "the token carries no session tags or source identity, so sts:TagSession is not needed",
+            evidence=ev,
+        )
     problems = (tags_findings(claims[TAGS_CLAIM]) if has_tags else []) + (
         source_identity_findings(claims[SOURCE_IDENTITY_CLAIM]) if has_si else []
     )
@@ -382,19 +383,19 @@ def trust_tagsession(facts: Any) -> Outcome:
     if problems:
         return fail(
             f"{problems[0].sts_error}: {problems[0].message}",
-            "Send each tag as "
+            fix="Send each tag as "
             '{"principal_tags": {"Key": ["value"]}}; at most 50 tags, keys <= 128 and values <= 256 '
             "characters; transitive_tag_keys must name sent tags.",
-            ev,
+            evidence=ev,
         )
     te = facts.peek("trust_eval")
     if te is None:
-        return skip("the tags claim is well-formed; " + NO_TRUST + " to check sts:TagSession", ev)
+        return skip("the tags claim is well-formed; " + NO_TRUST + " to check sts:TagSession", evidence=ev)
     if not te.decision.allowed:
         return skip(
             "the tags claim is well-formed; sts:TagSession is not judged while the trust policy denies "
             "sts:AssumeRoleWithWebIdentity itself (see TRUST-CONDITIONS)",
-            ev,
+            evidence=ev,
         )
     needed = (["sts:TagSession"] if has_tags else []) + (["sts:SetSourceIdentity"] if has_si else [])
     for action in needed:
@@ -405,13 +406,12 @@ def trust_tagsession(facts: Any) -> Outcome:
             return fail(
                 f"AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity: the token sends "
                 f"{what} but the trust policy does not allow {action} ({dec.reason})",
-                None,
-                ev,
+                evidence=ev,
             )
     return ok(
         f"the trust policy allows {' and '.join(needed)} for the token's "
         + ("tags" if has_tags else "source identity"),
-        ev,
+        evidence=ev,
     )
 
 
@@ -430,22 +430,21 @@ def trust_session_duration(facts: Any) -> Outcome:
     ev = role.evidence()
     req, cap = role.requested_duration, role.max_session_duration
     if cap is not None and not 3600 <= cap <= 43200:
-        return fail(f"the role's MaxSessionDuration {cap} s is outside IAM's 3600..43200", None, ev)
+        return fail(f"the role's MaxSessionDuration {cap} s is outside IAM's 3600..43200", evidence=ev)
     if req is None:
-        return skip("no requested duration known (the helper config's max_session_duration)", ev)
+        return skip("no requested duration known (the helper config's max_session_duration)", evidence=ev)
     if not 900 <= req <= 43200:
-        return fail(f"ValidationError: DurationSeconds {req} is outside STS's 900..43200", None, ev)
+        return fail(f"ValidationError: DurationSeconds {req} is outside STS's 900..43200", evidence=ev)
     if cap is None:
         return skip(
             f"requested {req} s is within 900..43200, but the role's MaxSessionDuration is unknown "
             "(give --template, `aws iam get-role` output via --trust-policy, or --live)",
-            ev,
+            evidence=ev,
         )
     if req > cap:
         return fail(
             f"ValidationError: The requested DurationSeconds ({req}) exceeds the MaxSessionDuration set "
             f"for this role ({cap}); every AssumeRoleWithWebIdentity call fails",
-            None,
-            ev,
+            evidence=ev,
         )
-    return ok(f"requested {req} s <= the role's MaxSessionDuration {cap} s", ev)
+    return ok(f"requested {req} s <= the role's MaxSessionDuration {cap} s", evidence=ev)

@@ -84,13 +84,21 @@ def _session_keys(s: sc.Scenario, expiry: str) -> None:
     )
 
 
-def test_session_storage_cache_valid_passes_expired_warns(guidance: sc.Scenario, run_checks_on) -> None:
+def test_session_storage_cache_valid_passes_expired_needs_aws_auth_refresh(
+    guidance: sc.Scenario, run_checks_on
+) -> None:
     _session_keys(guidance, "2999-01-01T00:00:00Z")
     r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
     assert r.status is Status.PASS and r.evidence["session_cache"] is True
+    # expired with the guidance's awsAuthRefresh hook: the idle state between sessions (issue 14)
     _session_keys(guidance, "2001-01-01T00:00:00Z")
     r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
+    assert r.status is Status.PASS and "awsAuthRefresh" in r.message and "idle" in r.message
+    # without the hook nothing renews them: warn, and the fix adds it
+    guidance.write_settings({k: v for k, v in guidance.read_settings().items() if k != "awsAuthRefresh"})
+    r = run_checks_on(guidance, ["CONFIG-SHADOWED-CREDS"])["CONFIG-SHADOWED-CREDS"][0]
     assert r.status is Status.WARN and "awsAuthRefresh" in r.message
+    assert '"awsAuthRefresh"' in r.remediation
 
 
 def test_expired_keys_without_session_storage_fail(guidance: sc.Scenario, run_checks_on) -> None:
@@ -117,12 +125,22 @@ def test_relative_program_on_path_warns(guidance: sc.Scenario, run_checks_on) ->
     assert r.status is Status.WARN and str(guidance.helper_path) in r.remediation
 
 
-def test_sso_profile_is_named_not_failed(guidance: sc.Scenario, run_checks_on) -> None:
+def test_sso_profile_is_judged_as_an_sso_profile(guidance: sc.Scenario, run_checks_on) -> None:
+    # an IAM Identity Center profile has no credential_process by design: never advise adding one (issue 14)
     sc.write(
         guidance.aws_config, "[profile ClaudeCode]\nsso_session = s\nsso_account_id = 1\nregion = us-east-1\n"
     )
     r = run_checks_on(guidance, ["CONFIG-PROFILE"])["CONFIG-PROFILE"][0]
-    assert r.status is Status.WARN and "Identity Center" in r.message
+    assert r.status is Status.FAIL and "no [sso-session s] section" in r.message
+    assert "credential_process" not in r.remediation
+    sc.write(
+        guidance.aws_config,
+        "[profile ClaudeCode]\nsso_session = s\nsso_account_id = 1\nregion = us-east-1\n\n"
+        "[sso-session s]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    r = run_checks_on(guidance, ["CONFIG-PROFILE"])["CONFIG-PROFILE"][0]
+    assert r.status is Status.FAIL and "missing sso_role_name" in r.message
+    assert "credential_process" not in r.remediation
 
 
 def test_a_broken_settings_file_errors_only_its_check(guidance: sc.Scenario, run_checks_on) -> None:

@@ -112,7 +112,7 @@ def test_checks_run_concurrently() -> None:
 def test_multiple_outcomes_and_default_remediation() -> None:
     reg = _reg()
     check("M-MANY", title="t", area="model", remediation="default fix", registry=reg)(
-        lambda f: [ok("a"), warn("b"), fail("c", "own fix"), error("d")]
+        lambda f: [ok("a"), warn("b"), fail("c", fix="own fix"), error("d")]
     )
     res = run_checks(reg.all(), facts=None)
     assert [r.status for r in res] == [Status.PASS, Status.WARN, Status.FAIL, Status.ERROR]

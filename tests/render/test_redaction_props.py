@@ -84,7 +84,9 @@ def test_no_planted_secret_survives_any_format(case: tuple[dict, str, str, list[
 
     evidence, message, fix, placed = case
     meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
-    report = Report([Result.from_outcome(meta, fail(message, fix, evidence), 1.0)], catalog=[meta])
+    report = Report(
+        [Result.from_outcome(meta, fail(message, fix=fix, evidence=evidence), 1.0)], catalog=[meta]
+    )
     seen_raw: set[str] = set()
     for fmt in FORMATS:
         # without the redaction boundary the secret does reach this format (the test is not vacuous) ...
@@ -108,7 +110,7 @@ def test_known_secrets_masked_even_without_a_recognisable_shape(r: random.Random
     opaque = _rand(r, "abcdefghij", 30)  # low-entropy, no shape: only the known-secret list can catch it
     meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
     report = Report(
-        [Result.from_outcome(meta, fail(f"value {opaque}", None, {"v": opaque}), 1.0)], catalog=[meta]
+        [Result.from_outcome(meta, fail(f"value {opaque}", evidence={"v": opaque}), 1.0)], catalog=[meta]
     )
     for fmt in FORMATS:
         assert opaque not in render_report(report, fmt, secrets=[opaque], color=False, verbose=True)

@@ -29,7 +29,7 @@ def sample_report() -> Report:
 
     for o in (
         ok("fine"),
-        warn("hmm", "w fix"),
+        warn("hmm", fix="w fix"),
         fail(
             "bad <thing> & 'quotes'",
             evidence={"location": {"path": "templates/auth.yaml", "line": 12}, "subject": "us-west-2"},
@@ -175,7 +175,9 @@ def test_any_text_renders_to_valid_utf8_in_every_format(
     encodes, parses, and carries no raw control character that could drive a terminal."""
     meta = CheckMeta("TEST-TEXT", "t", "config", Severity.HIGH, "fix")
     evidence = {"subject": subject, key: value, "location": {"path": value, "line": 3}}
-    report = Report([Result.from_outcome(meta, fail(message or "m", fix, evidence), 1.0)], catalog=[meta])
+    report = Report(
+        [Result.from_outcome(meta, fail(message or "m", fix=fix, evidence=evidence), 1.0)], catalog=[meta]
+    )
     for fmt in ("text", "json", "markdown", "junit", "sarif"):
         out = render_report(report, fmt, color=False, verbose=True)
         out.encode("utf-8")  # no lone surrogate survives
