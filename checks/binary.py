@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ccwb_doctor import subproc
 from ccwb_doctor.model import Outcome, fail, ok, skip, warn
 from ccwb_doctor.registry import check
 
@@ -120,7 +121,7 @@ def run_version(
     import subprocess
 
     try:
-        proc = subprocess.run(
+        proc = subproc.run(
             [str(path), "--version"],
             env=clean_env(env, home),
             cwd=str(home) if home.is_dir() else None,

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ccwb_doctor import subproc
 from ccwb_doctor.cli import UsageError
 
 TITLE = "ccwb-doctor helpdesk report"
@@ -37,7 +38,7 @@ def helper_version(facts: Any) -> str:
     if program is None:
         return "n/a (no runnable credential_process)"
     try:
-        proc = subprocess.run(
+        proc = subproc.run(
             [str(program), "--version"],
             capture_output=True,
             timeout=3,

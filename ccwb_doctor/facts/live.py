@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccwb_doctor import subproc
 from ccwb_doctor.facts import Facts, fact
 
 STDERR_MAX = 200
@@ -101,7 +102,7 @@ def _live_credentials(facts: Facts) -> HelperRun | None:
     t0 = time.monotonic()
     timeout = run_timeout(facts)
     try:
-        proc = subprocess.run(
+        proc = subproc.run(
             argv,
             capture_output=True,
             timeout=timeout,
@@ -213,7 +214,7 @@ def run_headers_helper(facts: Facts, command: str) -> tuple[dict[str, str], str 
 
     timeout = min(run_timeout(facts), 30.0)
     try:
-        proc = subprocess.run(
+        proc = subproc.run(
             command,
             shell=True,
             capture_output=True,

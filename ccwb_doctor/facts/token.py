@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccwb_doctor import subproc
 from ccwb_doctor.analyzers.jwt_token import DecodedToken, decode
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
@@ -125,7 +126,7 @@ def _from_helper(facts: Facts) -> TokenFact | str:
     argv = helper_argv(Path(program), getattr(cp, "helper_profile", None))
     timeout = max(1.0, min(float(facts.options.timeout), 120.0))
     try:
-        proc = subprocess.run(
+        proc = subproc.run(
             argv,
             capture_output=True,
             text=True,
