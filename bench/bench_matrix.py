@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ccwb_doctor.analyzers import iam
-from ccwb_doctor.analyzers.bedrock import load_profiles_table
-from ccwb_doctor.analyzers.matrix import evaluate_matrix
+from ccwb_doctor.analyzers.bedrock.catalog import load_profiles_table
+from ccwb_doctor.analyzers.bedrock.matrix import evaluate_matrix
+from ccwb_doctor.analyzers.iam import policy as iam
 
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 ACCT = "123456789012"

@@ -91,7 +91,7 @@ def config_profile(facts: Any) -> Outcome:
     needs=("aws-config",),
 )
 def config_credential_process(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.cmdline import expand_like_shell
+    from ccwb_doctor.analyzers.clientconfig.cmdline import expand_like_shell
 
     cp = facts.credential_process
     if cp.raw is None:
@@ -299,7 +299,7 @@ def config_shadowed_creds(facts: Any) -> Outcome:
     needs=("claude-settings",),
 )
 def config_settings(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.analyzers.claude_settings import placeholders
+    from ccwb_doctor.analyzers.clientconfig.claude_settings import placeholders
 
     st = facts.claude_settings
     ev: dict[str, Any] = {"files": [f"{f.scope}: {f.path}" for f in st.files]}

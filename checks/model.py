@@ -1,6 +1,6 @@
 """MODEL-ID and MODEL-PERMISSION: the configured models are real, and the role may invoke every leg.
 
-MODEL-PERMISSION computes the exact requests Bedrock authorizes (analyzers.matrix) for each configured
+MODEL-PERMISSION computes the exact requests Bedrock authorizes (analyzers.bedrock.matrix) for each configured
 model from Claude Code's region and evaluates them against the identity policies and SCPs.
 """
 
@@ -91,7 +91,7 @@ def model_id(facts: Any) -> list[Outcome]:
 
 
 def _account(facts: Any, pp: Any) -> str | None:
-    from ccwb_doctor.analyzers.bedrock import account_of_role_arn
+    from ccwb_doctor.analyzers.bedrock.catalog import account_of_role_arn
 
     got = account_of_role_arn(pp.role_arn) if pp is not None else None
     return got[1] if got else None
@@ -100,7 +100,7 @@ def _account(facts: Any, pp: Any) -> str | None:
 def _permission_outcome(
     m: Any, ev_: Any, table: Any, account: str | None, base_ev: dict[str, Any]
 ) -> Outcome:
-    from ccwb_doctor.analyzers.matrix import plan_requests
+    from ccwb_doctor.analyzers.bedrock.matrix import plan_requests
 
     region = m.region or "us-east-1"
     plan = plan_requests(m.value, region, table, account)
@@ -166,7 +166,7 @@ def _fix(verdict: Any) -> str:
     needs=("claude_env", "permission_policies", "scp_policies", "profiles_table"),
 )
 def model_permission(facts: Any) -> list[Outcome]:
-    from ccwb_doctor.analyzers.matrix import MatrixEvaluator
+    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
 
     mc = facts.model_config
     if mc.gateway:

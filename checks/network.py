@@ -136,7 +136,7 @@ def net_collector(facts: Any) -> Outcome | list[Outcome]:
     needs=("claude_env",),
 )
 def net_proxy(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.analyzers.net_proxy import proxy_for
+    from ccwb_doctor.analyzers.net.proxy import proxy_for
 
     if facts.options.offline:
         return skip(OFFLINE)

@@ -17,7 +17,7 @@ DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-
 
 
 def _settings_outcome(facts: Any, table: Any) -> Outcome:
-    from ccwb_doctor.analyzers.bedrock import is_region_name, normalise_geography, partition_of
+    from ccwb_doctor.analyzers.bedrock.catalog import is_region_name, normalise_geography, partition_of
 
     r = facts.regions
     ev: dict[str, Any] = {"regions": r.to_dict()}
@@ -102,7 +102,7 @@ def _settings_outcome(facts: Any, table: Any) -> Outcome:
 
 
 def _model_outcomes(facts: Any, table: Any) -> list[Outcome]:
-    from ccwb_doctor.analyzers.matrix import plan_requests
+    from ccwb_doctor.analyzers.bedrock.matrix import plan_requests
 
     out: list[Outcome] = []
     for m in facts.model_config.targets():

@@ -32,7 +32,7 @@ def _claims_or_skip(facts: Any) -> tuple[dict[str, Any], Outcome | None]:
 
 def issuer_mismatch(iss: str, url: str) -> str:
     """Why two issuer strings differ, in the terms people search for."""
-    from ccwb_doctor.analyzers.webid import provider_prefix
+    from ccwb_doctor.analyzers.trust.webid import provider_prefix
 
     a, b = provider_prefix(iss), provider_prefix(url)
     if a.rstrip("/") == b.rstrip("/"):
@@ -85,7 +85,7 @@ def _okta_servers(a: str, b: str) -> str | None:
     needs=("token", "oidc_provider", "trust_policy", "role"),
 )
 def trust_issuer(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.webid import prefix_from_principal, provider_prefix
+    from ccwb_doctor.analyzers.trust.webid import prefix_from_principal, provider_prefix
 
     claims, skipped = _claims_or_skip(facts)
     if skipped:
@@ -148,7 +148,7 @@ def trust_issuer(facts: Any) -> Outcome:
     needs=("token", "oidc_provider", "trust_eval"),
 )
 def trust_audience(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.jwt_token import audiences, effective_audience
+    from ccwb_doctor.analyzers.token.jwt import audiences, effective_audience
 
     claims, skipped = _claims_or_skip(facts)
     if skipped:
@@ -240,7 +240,7 @@ def _explain(te: Any) -> list[str]:
     needs=("token", "trust_policy", "trust_eval"),
 )
 def trust_conditions(facts: Any) -> list[Outcome]:
-    from ccwb_doctor.analyzers.webid import condition_keys, federated_principals, prefix_from_principal
+    from ccwb_doctor.analyzers.trust.webid import condition_keys, federated_principals, prefix_from_principal
 
     _, skipped = _claims_or_skip(facts)
     if skipped:
@@ -357,7 +357,7 @@ def _deny_reason(d: Any) -> str:
     needs=("token", "trust_eval"),
 )
 def trust_tagsession(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.jwt_token import (
+    from ccwb_doctor.analyzers.token.jwt import (
         SOURCE_IDENTITY_CLAIM,
         TAGS_CLAIM,
         session_tags,

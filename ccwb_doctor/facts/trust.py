@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccwb_doctor.analyzers.webid import federated_principals, prefix_from_principal, provider_prefix
+from ccwb_doctor.analyzers.trust.webid import federated_principals, prefix_from_principal, provider_prefix
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
 
@@ -29,7 +29,7 @@ class TrustPolicyFact:
     role_arn: str | None = None
     role_name: str | None = None
     max_session_duration: int | None = None
-    policy: Any = None  # analyzers.iam.Policy, or None when it does not parse
+    policy: Any = None  # analyzers.iam.policy.Policy, or None when it does not parse
     error: str | None = None  # why it does not parse
     notes: list[str] = field(default_factory=list)
 
@@ -91,7 +91,7 @@ class RoleFact:
 
 
 def _parse(doc: Any, name: str, fact_: TrustPolicyFact) -> TrustPolicyFact:
-    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
 
     try:
         fact_.policy = parse_policy(doc, name=name)
@@ -131,12 +131,12 @@ def _from_file(path: Path) -> TrustPolicyFact:
 
 
 def _template(facts: Facts) -> Any:
-    """The loaded CFN template (analyzers.cfn), or None when there is none or the loader is missing."""
+    """The loaded CFN template (analyzers.cfn.template), or None when there is none or the loader is missing."""
     path = facts.options.template
     if path is None:
         return None
     try:
-        from ccwb_doctor.analyzers import cfn
+        from ccwb_doctor.analyzers.cfn import template as cfn
     except ImportError:
         raise InputError("template support is not available in this build", str(path)) from None
     hp = facts.peek("helper_profile") or {}
@@ -374,12 +374,12 @@ class TrustEval:
     context: dict[str, Any]
     audience: str | None
     notes: list[str]
-    decision: Any = None  # analyzers.iam.Decision for sts:AssumeRoleWithWebIdentity
-    unexposed: list[Any] = field(default_factory=list)  # analyzers.webid.Unexposed
+    decision: Any = None  # analyzers.iam.policy.Decision for sts:AssumeRoleWithWebIdentity
+    unexposed: list[Any] = field(default_factory=list)  # analyzers.trust.webid.Unexposed
 
     def decide(self, facts: Facts, action: str) -> Any:
         """Evaluate another action (sts:TagSession, sts:SetSourceIdentity) with the same request."""
-        from ccwb_doctor.analyzers.iam import Request, evaluate
+        from ccwb_doctor.analyzers.iam.policy import Request, evaluate
 
         trust: TrustPolicyFact = facts.trust_policy
         role: RoleFact = facts.role
@@ -413,8 +413,8 @@ def principal_for(prefix: str, provider: ProviderFact | None, trust: TrustPolicy
 @fact("trust_eval")
 def _trust_eval(facts: Facts) -> TrustEval | None:
     """None when there is no token or no parsable trust policy (checks say why)."""
-    from ccwb_doctor.analyzers.iam import Request, evaluate
-    from ccwb_doctor.analyzers.webid import build_context, unexposed_conditions
+    from ccwb_doctor.analyzers.iam.policy import Request, evaluate
+    from ccwb_doctor.analyzers.trust.webid import build_context, unexposed_conditions
 
     tok = facts.token
     trust: TrustPolicyFact | None = facts.trust_policy
