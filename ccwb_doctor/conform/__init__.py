@@ -2,7 +2,8 @@
 (``ccwb-doctor conform``, ``pytest --ccwb-conform``), offline.
 
 ``engine`` walks and classifies the input files into ``inputs``; ``roles`` finds the federated roles to
-judge; ``template`` and ``regions`` hold the static findings, ``identity`` the ones that judge identities
+judge; ``template`` (parameters, trust conditions, Bedrock region lists) and ``collector`` hold the static
+findings, ``identity`` the ones that judge identities
 and settings with the same analyzers the doctor's checks use; ``findings`` runs them all (the
 ``conform_findings`` fact, read by ``checks/conform.py``); ``run`` and ``evaluator`` back the pytest
 plugin's fixtures (``ccwb_doctor/pytest_plugin.py`` stays the entry point). Conform may import analyzers,

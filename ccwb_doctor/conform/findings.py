@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ccwb_doctor.conform import collector as cc
 from ccwb_doctor.conform import identity as ci
-from ccwb_doctor.conform import regions as cr
 from ccwb_doctor.conform import roles as crl
 from ccwb_doctor.conform import template as ct
 from ccwb_doctor.conform.inputs import ConformInputs
@@ -51,9 +51,9 @@ def find_all(inputs: ConformInputs, profiles_table: Callable[[], Any]) -> dict[s
     _guarded(out, ("CONFORM-OIDC-CONDITION",), lambda: ct.find_cognito_condition(inputs))
     _guarded(out, ("CONFORM-TRUST", "CONFORM-TAGSESSION"), lambda: ci.find_trust(roles, inputs))
     _guarded(out, ("CONFORM-SESSION-DURATION",), lambda: ci.find_session_duration(roles, inputs))
-    _guarded(out, ("CONFORM-COLLECTOR-AUTH",), lambda: ct.find_collector_auth(inputs))
+    _guarded(out, ("CONFORM-COLLECTOR-AUTH",), lambda: cc.find_collector_auth(inputs))
     _guarded(
-        out, ("CONFORM-BEDROCK-REGION-CONDITION",), lambda: cr.find_bedrock_region_condition(roles, inputs)
+        out, ("CONFORM-BEDROCK-REGION-CONDITION",), lambda: ct.find_bedrock_region_condition(roles, inputs)
     )
     _guarded(out, ("CONFORM-SETTINGS",), lambda: ci.find_settings(inputs))
     try:
@@ -64,7 +64,7 @@ def find_all(inputs: ConformInputs, profiles_table: Callable[[], Any]) -> dict[s
         for cid in ("CONFORM-REGION-LIST", "CONFORM-MODEL-PERMISSION"):
             out.setdefault(cid, []).append(error(f"inference-profile table unusable: {exc}"))
         return out
-    _guarded(out, ("CONFORM-REGION-LIST",), lambda: cr.find_region_list(roles, inputs, table))
+    _guarded(out, ("CONFORM-REGION-LIST",), lambda: ct.find_region_list(roles, inputs, table))
     _guarded(
         out,
         ("CONFORM-MODEL-PERMISSION",),

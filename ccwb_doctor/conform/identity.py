@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ccwb_doctor.conform.inputs import ConformInputs, Identity
-from ccwb_doctor.conform.regions import _region_values, granted_models, scope_models
 from ccwb_doctor.conform.roles import RoleCtx, _statements, ev
+from ccwb_doctor.conform.template import _region_values, granted_models, scope_models
 from ccwb_doctor.model import Outcome, Status, error, fail, ok, skip, warn
 
 UNSET = "its template has unset parameters ({}); see CONFORM-PARAMS"
