@@ -1,7 +1,7 @@
-"""Conform findings that reuse the doctor's own checks on synthetic facts (no duplicated logic).
+"""Conform findings that reuse the doctor's own verdicts (analyzers/*/verdicts.py) on synthetic facts.
 
 * CONFORM-TRUST: each claims-file identity against each federated role, decided by the TRUST-ISSUER,
-  TRUST-AUDIENCE and TRUST-CONDITIONS check functions over Facts built from the role (not a token);
+  TRUST-AUDIENCE and TRUST-CONDITIONS verdicts over Facts built from the role (not a token);
 * CONFORM-TAGSESSION: TRUST-TAGSESSION for identities that send tags or a source identity;
 * CONFORM-SESSION-DURATION: TRUST-SESSION-DURATION for each helper config profile x role;
 * CONFORM-SETTINGS: CONFIG-SETTINGS for each Claude Code settings file;
@@ -15,6 +15,15 @@ from typing import Any
 from ccwb_doctor.conform.inputs import ConformInputs, Identity
 from ccwb_doctor.conform.roles import RoleCtx, _statements, ev
 from ccwb_doctor.conform.template import _region_values, granted_models, scope_models
+from ccwb_doctor.conform.verdicts import (
+    model_id,
+    model_permission,
+    region_alignment,
+    trust_audience,
+    trust_conditions,
+    trust_issuer,
+    trust_tagsession,
+)
 from ccwb_doctor.model import Outcome, Status, error, fail, ok, skip, warn
 
 UNSET = "its template has unset parameters ({}); see CONFORM-PARAMS"
@@ -69,8 +78,6 @@ def _as_list(x: Any) -> list[Outcome]:
 
 def find_trust(roles: list[RoleCtx], inputs: ConformInputs) -> tuple[list[Outcome], list[Outcome]]:
     """(CONFORM-TRUST outcomes, CONFORM-TAGSESSION outcomes)."""
-    from ccwb_doctor.checks.trust import trust_audience, trust_conditions, trust_issuer, trust_tagsession
-
     trust_out: list[Outcome] = []
     tag_out: list[Outcome] = []
     for cf in inputs.claims:
@@ -154,7 +161,7 @@ def _judge(ident: Identity, outs: list[tuple[str, Outcome]], e: dict[str, Any]) 
 
 
 def find_session_duration(roles: list[RoleCtx], inputs: ConformInputs) -> list[Outcome]:
-    from ccwb_doctor.checks.trust import trust_session_duration
+    from ccwb_doctor.analyzers.trust.verdicts import session_duration_verdict
 
     out: list[Outcome] = []
     for hc in inputs.helper_configs:
@@ -167,25 +174,22 @@ def find_session_duration(roles: list[RoleCtx], inputs: ConformInputs) -> list[O
                 if rc.unset and rc.max_session_duration is None:
                     out.append(skip(UNSET.format(", ".join(rc.unset)), e))
                     continue
-                o = trust_session_duration(_facts(rc, None, hc.path, prof.get("max_session_duration")))
+                o = session_duration_verdict(_facts(rc, None, hc.path, prof.get("max_session_duration")).role)
                 out.append(_wrap(o, f"profile {pname}: ", e))
     return out
 
 
 def find_settings(inputs: ConformInputs) -> list[Outcome]:
     from ccwb_doctor.analyzers.clientconfig.claude_settings import SettingsFile, merge
-    from ccwb_doctor.checks.config import config_settings
-    from ccwb_doctor.facts import Facts
+    from ccwb_doctor.analyzers.clientconfig.verdicts import settings_verdict
     from ccwb_doctor.facts.config import ClaudeSettings
-    from ccwb_doctor.options import OFFLINE, RunOptions
 
     out: list[Outcome] = []
     for si in inputs.settings:
         files = [SettingsFile(si.path, "managed" if "managed" in si.path else "user", si.data)]
         merged, env = merge(files, {})
         cs = ClaudeSettings(files=files, errors=[], merged=merged, env=env)
-        facts = Facts(RunOptions(mode=OFFLINE), env={}, overrides={"claude_settings": cs, "aws_config": None})
-        for o in _as_list(config_settings(facts)):
+        for o in _as_list(settings_verdict(cs, lambda: None)):  # no AWS config file among conform inputs
             out.append(_wrap(o, "", ev(si.path, 1, si.path, logic="CONFIG-SETTINGS")))
     return out
 
@@ -337,8 +341,6 @@ def find_settings_models(
     """(CONFORM-REGION-ALIGNMENT, CONFORM-MODEL-ID, settings-pinned CONFORM-MODEL-PERMISSION) outcomes:
     the doctor's REGION-ALIGNMENT, MODEL-ID and MODEL-PERMISSION checks over each settings file (with the
     helper config profile it names, and each federated role's permission policies)."""
-    from ccwb_doctor.checks.model import model_id, model_permission
-    from ccwb_doctor.checks.region import region_alignment
     from ccwb_doctor.facts.model import PermissionPolicies
 
     regions: list[Outcome] = []

@@ -120,7 +120,7 @@ def test_okta_org_vs_custom_authorization_server(tmp_path: Path, idp: FixtureIdP
     ],
 )
 def test_okta_servers_explained_on_custom_domains(iss: str, url: str, needle: str) -> None:
-    from ccwb_doctor.checks.trust import issuer_mismatch
+    from ccwb_doctor.analyzers.trust.verdicts import issuer_mismatch
 
     assert needle in issuer_mismatch(iss, url)
 
