@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ccwb_doctor.analyzers.bedrock.catalog import load_profiles_table
 from ccwb_doctor.analyzers.bedrock.matrix import evaluate_matrix
+from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
 from ccwb_doctor.analyzers.iam import policy as iam
 
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]

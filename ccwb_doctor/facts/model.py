@@ -229,7 +229,7 @@ def _bedrock_control_client(facts: Facts, region: str) -> Any:
 
 @fact("profiles_table")
 def _profiles_table(facts: Facts) -> Any:
-    from ccwb_doctor.analyzers.bedrock.catalog import (
+    from ccwb_doctor.analyzers.bedrock.profiles import (
         ProfilesTableError,
         load_profiles_table,
         merge_live_profiles,

@@ -49,7 +49,6 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     INVOKE_ACTIONS,
     ArnError,
     ModelIdError,
-    ProfilesTable,
     application_inference_profile_arn,
     foundation_model_arn,
     inference_profile_arn,
@@ -57,6 +56,7 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     parse_model_id,
     partition_of,
 )
+from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable
 from ccwb_doctor.analyzers.iam import policy as iam
 
 UNKNOWN_ACCOUNT = "000000000000"

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.bedrock import catalog as b
+from ccwb_doctor.analyzers.bedrock import profiles as bp
 
 
 @pytest.mark.parametrize(
@@ -225,7 +226,7 @@ def test_profile_arn_roundtrip(geo: str | None, name: str, region: str) -> None:
 
 
 def test_packaged_table_shape() -> None:
-    t = b.load_profiles_table()
+    t = bp.load_profiles_table()
     assert t.data_as_of >= "2026-01-01"
     assert len(t.regions["aws"]) == 29 and len(t.regions["aws-us-gov"]) == 2
     assert all(b.partition_of(r) == p for p, rs in t.regions.items() for r in rs)
@@ -238,7 +239,7 @@ def test_packaged_table_shape() -> None:
     for m in t.models.values():
         for pe in m.profiles.values():
             assert all(b.partition_of(r) == m.partition for r in (*pe.destinations, *pe.sources))
-    doc = json.loads(Path(b.builtin_profiles_path()).read_text())
+    doc = json.loads(Path(bp.builtin_profiles_path()).read_text())
     assert doc["derived_from"] and doc["data_as_of"] == t.data_as_of
 
 
@@ -277,22 +278,22 @@ def test_packaged_table_shape() -> None:
 def test_bad_table_documents(tmp_path: Path, doc: object, why: str) -> None:
     p = tmp_path / "profiles.json"
     p.write_text(json.dumps(doc))
-    with pytest.raises(b.ProfilesTableError, match=why) as ei:
-        b.load_profiles_table(str(p))
+    with pytest.raises(bp.ProfilesTableError, match=why) as ei:
+        bp.load_profiles_table(str(p))
     assert str(p) in str(ei.value)
 
 
 def test_unreadable_table(tmp_path: Path) -> None:
-    with pytest.raises(b.ProfilesTableError, match="cannot read"):
-        b.load_profiles_table(str(tmp_path / "missing.json"))
+    with pytest.raises(bp.ProfilesTableError, match="cannot read"):
+        bp.load_profiles_table(str(tmp_path / "missing.json"))
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
-    with pytest.raises(b.ProfilesTableError, match="not valid JSON"):
-        b.load_profiles_table(str(bad))
+    with pytest.raises(bp.ProfilesTableError, match="not valid JSON"):
+        bp.load_profiles_table(str(bad))
 
 
 def test_merge_live_profiles() -> None:
-    t = b.load_profiles_table()
+    t = bp.load_profiles_table()
     app = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/team1"
     summaries = [
         {
@@ -318,7 +319,7 @@ def test_merge_live_profiles() -> None:
         {"inferenceProfileId": "garbage id", "type": "SYSTEM_DEFINED"},
         "not a dict",
     ]
-    live = b.merge_live_profiles(t, summaries)  # type: ignore[arg-type]
+    live = bp.merge_live_profiles(t, summaries)  # type: ignore[arg-type]
     assert live.profile("us.anthropic.claude-sonnet-4-6")[1].destinations == ("us-east-1", "us-west-2")  # type: ignore[index]
     assert live.profile("us.anthropic.claude-newer-9") is not None
     assert app in live.application_profiles
@@ -330,7 +331,7 @@ def test_live_application_profile_copied_from_a_system_profile() -> None:
     """ListInferenceProfiles lists only foundation-model ARNs behind an application profile; several
     regions (or the region-less global ARN) mean it was copied from a system profile, which Bedrock
     also authorizes, so the table records that profile when exactly one matches."""
-    t = b.load_profiles_table()
+    t = bp.load_profiles_table()
     acct = "123456789012"
     base = "anthropic.claude-opus-4-1-20250805-v1:0"  # us. only: us-east-1, us-east-2, us-west-2
     us = [f"arn:aws:bedrock:{r}::foundation-model/{base}" for r in ("us-east-1", "us-east-2", "us-west-2")]
@@ -351,7 +352,7 @@ def test_live_application_profile_copied_from_a_system_profile() -> None:
         {"inferenceProfileArn": arn, "type": "APPLICATION", "models": [{"modelArn": m} for m in ms]}
         for arn, ms in apps.values()
     ]
-    live = b.merge_live_profiles(t, summaries)
+    live = bp.merge_live_profiles(t, summaries)
     got = live.application_profiles
     assert got[apps["cris"][0]] == (f"arn:aws:bedrock:us-east-2:{acct}:inference-profile/us.{base}",)
     assert got[apps["global"][0]] == (f"arn:aws:bedrock:eu-west-1:{acct}:inference-profile/global.{g_base}",)

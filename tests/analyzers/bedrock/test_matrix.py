@@ -8,13 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from ccwb_doctor.analyzers.bedrock.catalog import (
-    GEOGRAPHIES,
-    ProfilesTable,
-    build_profiles_table,
-    load_profiles_table,
-)
+from ccwb_doctor.analyzers.bedrock.catalog import GEOGRAPHIES
 from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, evaluate_matrix, plan_requests
+from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable, build_profiles_table, load_profiles_table
 from ccwb_doctor.analyzers.iam import policy as iam
 
 ACCT = "123456789012"
@@ -246,7 +242,7 @@ def test_application_inference_profile(table: ProfilesTable) -> None:
 
 
 def test_live_application_profile_adds_its_system_profile_legs(table: ProfilesTable) -> None:
-    from ccwb_doctor.analyzers.bedrock.catalog import merge_live_profiles
+    from ccwb_doctor.analyzers.bedrock.profiles import merge_live_profiles
 
     base = "anthropic.claude-opus-4-1-20250805-v1:0"
     app = f"arn:aws:bedrock:us-east-1:{ACCT}:application-inference-profile/team-c"
