@@ -17,6 +17,7 @@ from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.matrix import evaluate_matrix
 from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
+from ccwb_doctor.analyzers.iam import parse as ip
 from ccwb_doctor.analyzers.iam import policy as iam
 
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
@@ -69,8 +70,8 @@ def policies(regions: list[str]) -> dict[str, iam.Policy]:
         ],
     }
     return {
-        "guidance-shape": iam.parse_policy(guidance, name="g"),
-        "profile-conditioned": iam.parse_policy(via_profile, name="v"),
+        "guidance-shape": ip.parse_policy(guidance, name="g"),
+        "profile-conditioned": ip.parse_policy(via_profile, name="v"),
     }
 
 

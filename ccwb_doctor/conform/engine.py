@@ -275,7 +275,8 @@ def _load_json(out: ConformInputs, sp: str, kind: str, doc: Any, text: str, expl
 
 
 def _load_policy(out: ConformInputs, sp: str, kind: str, doc: dict[str, Any]) -> None:
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     msd: int | None = None
     arn: str | None = None

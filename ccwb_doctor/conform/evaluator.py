@@ -21,7 +21,7 @@ class Evaluator:
     """
 
     def _policy(self, doc: Any, name: str = "policy") -> Any:
-        from ccwb_doctor.analyzers.iam.policy import parse_policy
+        from ccwb_doctor.analyzers.iam.parse import parse_policy
 
         return doc if hasattr(doc, "statements") else parse_policy(doc, name=name)
 

@@ -70,7 +70,8 @@ def _doc(value: Any) -> dict[str, Any]:
 
 
 def _parse(doc: dict[str, Any], name: str) -> tuple[Any, str | None]:
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     try:
         return parse_policy(doc, name=name), None

@@ -80,7 +80,8 @@ class PermissionPolicies:
 
 
 def _read_policy_file(path: Path, what: str) -> Any:
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     try:
         if path.stat().st_size > MAX_POLICY_FILE:
@@ -117,7 +118,8 @@ def _federated(trust: Any) -> bool:
 
 
 def _from_template(facts: Facts, tpl: Any, role_arn: str | None) -> PermissionPolicies | None:
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     roles = [r for r in tpl.roles() if _federated(r.trust)]
     if not roles:
@@ -149,7 +151,8 @@ def _live_policies(facts: Facts, role_arn: str) -> PermissionPolicies | None:
     """Inline + attached policies of the role via IAM; None when IAM is not reachable/permitted."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     name = role_arn.rsplit("/", 1)[-1]
     out = PermissionPolicies("live", [], role_arn, ["IAM ListRolePolicies / ListAttachedRolePolicies"])

@@ -91,7 +91,8 @@ class RoleFact:
 
 
 def _parse(doc: Any, name: str, fact_: TrustPolicyFact) -> TrustPolicyFact:
-    from ccwb_doctor.analyzers.iam.policy import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     try:
         fact_.policy = parse_policy(doc, name=name)

@@ -116,7 +116,7 @@ def test_bedrock_policy_is_partition_aware_and_has_the_global_leg(region: str, p
 def test_model_ids_limit_the_models_the_role_reaches() -> None:
     from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, plan_requests
     from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
-    from ccwb_doctor.analyzers.iam.policy import parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
 
     tpl = load_template(AUTH, {**BASE, "ModelIds": ",".join(model_ids(["sonnet-4-6"]))})
     (pol,) = tpl.policies_for_role("FederatedRole")

@@ -19,7 +19,7 @@ Each leg is checked for ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithRes
 API (the conform command uses the same entry points)::
 
     table = bedrock.load_profiles_table()            # or load_profiles_table(path) for a user copy
-    identity = [iam.parse_policy(doc, name="BedrockAccessPolicy")]
+    identity = [ip.parse_policy(doc, name="BedrockAccessPolicy")]
     plan = plan_requests(model, source_region, table, account="123456789012")   # -> Plan (never raises)
     ev = MatrixEvaluator(identity, scps=[...])       # one evaluator = one shared decision cache
     verdict = ev.evaluate(plan)   # -> PlanVerdict: .allowed, .denied (LegVerdict), .denied_legs(),
@@ -57,6 +57,7 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     partition_of,
 )
 from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable
+from ccwb_doctor.analyzers.iam import parse as ip
 from ccwb_doctor.analyzers.iam import policy as iam
 
 UNKNOWN_ACCOUNT = "000000000000"
@@ -336,7 +337,7 @@ class MatrixEvaluator:
         self.scps = list(scps)
         self.notes: list[str] = []
         if self.scps and not any(st.effect == "Allow" for p in self.scps for st in p.statements):
-            self.scps.append(iam.parse_policy(_FULL_ACCESS, name="FullAWSAccess (assumed)"))
+            self.scps.append(ip.parse_policy(_FULL_ACCESS, name="FullAWSAccess (assumed)"))
             self.notes.append(
                 "the SCPs given only deny: FullAWSAccess is assumed attached, as AWS does by default"
             )

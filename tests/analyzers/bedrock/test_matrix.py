@@ -11,6 +11,7 @@ from hypothesis import strategies as hs
 from ccwb_doctor.analyzers.bedrock.catalog import GEOGRAPHIES
 from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, evaluate_matrix, plan_requests
 from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable, build_profiles_table, load_profiles_table
+from ccwb_doctor.analyzers.iam import parse as ip
 from ccwb_doctor.analyzers.iam import policy as iam
 
 ACCT = "123456789012"
@@ -23,7 +24,7 @@ def table() -> ProfilesTable:
 
 
 def pol(*statements: dict[str, Any], name: str = "policy") -> iam.Policy:
-    return iam.parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, name=name)
+    return ip.parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, name=name)
 
 
 def allow(resources: list[str], cond: dict[str, Any] | None = None, sid: str = "") -> dict[str, Any]:

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.cfn.template import TemplateError, Unresolved, load_template, load_template_text
-from ccwb_doctor.analyzers.iam.policy import Request, evaluate, parse_policy
+from ccwb_doctor.analyzers.iam.parse import parse_policy
+from ccwb_doctor.analyzers.iam.policy import Request, evaluate
 
 OKTA = """\
 AWSTemplateFormatVersion: '2010-09-09'

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from ccwb_doctor.analyzers.iam.parse import parse_policy
 from ccwb_doctor.analyzers.iam.policy import (
     Decision,
     PolicyError,
     Request,
     action_matches,
     evaluate,
-    parse_policy,
     resource_matches,
 )
 

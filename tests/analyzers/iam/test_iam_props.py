@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.iam.policy import PolicyError, Request, evaluate, parse_policy
+from ccwb_doctor.analyzers.iam.parse import parse_policy
+from ccwb_doctor.analyzers.iam.policy import PolicyError, Request, evaluate
 
 SETTINGS = settings(max_examples=150, deadline=None)
 

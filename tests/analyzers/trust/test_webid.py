@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.iam.policy import Request, evaluate, parse_policy
+from ccwb_doctor.analyzers.iam.parse import parse_policy
+from ccwb_doctor.analyzers.iam.policy import Request, evaluate
 from ccwb_doctor.analyzers.token.jwt import SOURCE_IDENTITY_CLAIM, TAGS_CLAIM
 from ccwb_doctor.analyzers.trust import webid as W
 
