@@ -86,7 +86,8 @@ def token_present(facts: Any) -> Outcome:
     needs=("token", "token_keys"),
 )
 def token_signature(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.token.jwt import alg_findings, jwks_findings, signing_keys, verify_signature
+    from ccwb_doctor.analyzers.token.jwt import alg_findings
+    from ccwb_doctor.analyzers.token.signature import jwks_findings, signing_keys, verify_signature
 
     tok, skipped = _token_or_skip(facts)
     if skipped:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.token import jwt as J
+from ccwb_doctor.analyzers.token import signature as sig
 from ccwb_doctor.analyzers.token.jwks import JwksClient, JwksError, discovery_url
 from ccwb_doctor.fixtures.idp import FixtureIdP
 
@@ -49,7 +50,7 @@ def test_fetch_once_per_issuer_per_run(idp: FixtureIdP, tmp_path: Path) -> None:
     tok = J.decode(idp.mint())
     for _ in range(3):
         ks, refetched = c.key_for(idp.issuer, tok.kid)
-        assert not refetched and J.verify_signature(tok, ks.jwks).valid
+        assert not refetched and sig.verify_signature(tok, ks.jwks).valid
     assert c.jwks(idp.issuer).source == "memory"
     assert counts(idp) == (1, 1)
 
@@ -61,7 +62,7 @@ def test_rotation_refetches_exactly_once(idp: FixtureIdP, tmp_path: Path) -> Non
     tok = J.decode(idp.mint(alg="ES256"))
     assert tok.kid == new_kid
     ks, refetched = c.key_for(idp.issuer, tok.kid)
-    assert refetched and ks.has_kid(new_kid) and J.verify_signature(tok, ks.jwks).valid
+    assert refetched and ks.has_kid(new_kid) and sig.verify_signature(tok, ks.jwks).valid
     ks, refetched = c.key_for(idp.issuer, tok.kid)
     assert not refetched
     assert counts(idp) == (2, 2)
@@ -213,7 +214,7 @@ def test_verification_never_raises_on_arbitrary_jwks(jwks: object, kid: str | No
         algorithm="ES256",
         headers={"kid": kid} if kid else None,
     )
-    res = J.verify_signature(J.decode(tok), jwks)
+    res = sig.verify_signature(J.decode(tok), jwks)
     assert not res.valid or (isinstance(jwks, dict) and res.kid in (None, kid))
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from ccwb_doctor.analyzers.token import jwt as J
+from ccwb_doctor.analyzers.token import signature as sig
 
 NOW = 1_800_000_000
 CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
@@ -127,7 +128,7 @@ def test_structure_never_raises_on_arbitrary_claims(payload: dict[str, Any], key
     for f in J.structural_findings(d, jwks_key_count=2):
         assert f.code and f.message
     J.time_verdict(d.claims, NOW).to_dict()
-    J.verify_signature(d, {"keys": [jwk("RS256", "x")]})
+    sig.verify_signature(d, {"keys": [jwk("RS256", "x")]})
 
 
 # ---- structure ----------------------------------------------------------------------------------
@@ -151,14 +152,14 @@ def test_algorithms_sts_never_accepts(header: dict[str, Any], word: str) -> None
     d = J.decode(b64(header) + "." + b64(claims()) + ".")
     found = J.alg_findings(d)
     assert found and word in found[0].message and "RS256" in found[0].message
-    res = J.verify_signature(d, {"keys": [jwk("RS256", "k1")]})
+    res = sig.verify_signature(d, {"keys": [jwk("RS256", "k1")]})
     assert not res.valid and word in res.reason
 
 
 def test_hs256_token_is_never_accepted_even_with_a_matching_secret() -> None:
     tok = jwt.encode(claims(), "a-shared-secret-of-32-bytes-long!", algorithm="HS256")
     jwks = {"keys": [{"kty": "oct", "k": b64(b"a-shared-secret-of-32-bytes-long!"), "kid": "k1"}]}
-    assert not J.verify_signature(J.decode(tok), jwks).valid
+    assert not sig.verify_signature(J.decode(tok), jwks).valid
 
 
 def test_missing_kid_is_a_finding_only_with_several_keys() -> None:
@@ -304,45 +305,45 @@ def test_exp_before_iat() -> None:
 @pytest.mark.parametrize("alg", sorted(J.ALLOWED_ALGS))
 def test_signature_verifies_for_every_allowed_algorithm(alg: str) -> None:
     jwks = {"keys": [jwk("RS256", "other"), jwk(alg, "k1")]}
-    res = J.verify_signature(J.decode(mint(alg)), jwks)
+    res = sig.verify_signature(J.decode(mint(alg)), jwks)
     assert res.valid, res.reason
     assert res.key_kty == ("RSA" if alg.startswith("RS") else "EC")
 
 
 def test_signature_by_another_key_fails() -> None:
     jwks = {"keys": [jwk("ES256", "k1", slot=0)]}
-    res = J.verify_signature(J.decode(mint("ES256", slot=1)), jwks)
+    res = sig.verify_signature(J.decode(mint("ES256", slot=1)), jwks)
     assert not res.valid and res.findings[0].code == "bad-signature"
 
 
 def test_tampered_payload_fails() -> None:
     h, _, s = mint().split(".")
     forged = f"{h}.{b64(claims(sub='admin'))}.{s}"
-    assert not J.verify_signature(J.decode(forged), {"keys": [jwk("RS256", "k1")]}).valid
+    assert not sig.verify_signature(J.decode(forged), {"keys": [jwk("RS256", "k1")]}).valid
 
 
 def test_unknown_kid_and_missing_kid() -> None:
     jwks = {"keys": [jwk("RS256", "a"), jwk("RS256", "b", slot=1)]}
-    res = J.verify_signature(J.decode(mint(kid="zzz")), jwks)
+    res = sig.verify_signature(J.decode(mint(kid="zzz")), jwks)
     assert not res.valid and res.findings[0].code == "kid-unknown" and "'zzz'" in res.reason
-    res = J.verify_signature(J.decode(mint(kid=None)), jwks)
+    res = sig.verify_signature(J.decode(mint(kid=None)), jwks)
     assert not res.valid and res.findings[0].code == "kid-missing"
-    assert J.verify_signature(J.decode(mint(kid=None)), {"keys": [jwk("RS256", "a")]}).valid
+    assert sig.verify_signature(J.decode(mint(kid=None)), {"keys": [jwk("RS256", "a")]}).valid
 
 
 def test_algorithm_and_key_type_mismatch() -> None:
     ec_key = jwk("ES256", "k1")
     ec_key.pop("alg")
-    res = J.verify_signature(J.decode(mint("RS256")), {"keys": [ec_key]})
+    res = sig.verify_signature(J.decode(mint("RS256")), {"keys": [ec_key]})
     assert not res.valid and res.findings[0].code == "alg-key-mismatch"
-    res = J.verify_signature(J.decode(mint("RS384")), {"keys": [jwk("RS256", "k1")]})
+    res = sig.verify_signature(J.decode(mint("RS384")), {"keys": [jwk("RS256", "k1")]})
     assert not res.valid and "RS256" in res.reason
 
 
 def test_broken_jwk_and_empty_jwks() -> None:
-    assert "no signing keys" in J.verify_signature(J.decode(mint()), {"keys": []}).reason
-    assert "no signing keys" in J.verify_signature(J.decode(mint()), "nonsense").reason
-    res = J.verify_signature(
+    assert "no signing keys" in sig.verify_signature(J.decode(mint()), {"keys": []}).reason
+    assert "no signing keys" in sig.verify_signature(J.decode(mint()), "nonsense").reason
+    res = sig.verify_signature(
         J.decode(mint()), {"keys": [{"kty": "RSA", "kid": "k1", "n": "!!", "e": "AQAB"}]}
     )
     assert not res.valid and res.findings[0].code in ("jwk-invalid", "bad-signature")
@@ -351,7 +352,7 @@ def test_broken_jwk_and_empty_jwks() -> None:
 def test_encryption_keys_are_not_used_for_signatures() -> None:
     k = jwk("RS256", "k1")
     k["use"] = "enc"
-    assert not J.verify_signature(J.decode(mint()), {"keys": [k]}).valid
+    assert not sig.verify_signature(J.decode(mint()), {"keys": [k]}).valid
 
 
 def test_real_clock_smoke() -> None:
