@@ -130,7 +130,8 @@ class Evaluator:
     ) -> Any:
         """PlanVerdict (``.allowed``, ``.denied_regions()``, ``.summary()``) for every Bedrock request one
         model id (inference profile, foundation model or ARN) makes from ``region``."""
-        from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, plan_requests
+        from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
+        from ccwb_doctor.analyzers.bedrock.plan import plan_requests
         from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
 
         pols = self.policies(policies, params=params)

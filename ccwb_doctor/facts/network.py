@@ -19,7 +19,7 @@ PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PRO
 
 @dataclass
 class NetEndpoints:
-    items: list[Any] = field(default_factory=list)  # analyzers.net.endpoints.Endpoint
+    items: list[Any] = field(default_factory=list)  # analyzers.net.endpoint.Endpoint
     errors: dict[str, str] = field(default_factory=dict)  # kind -> one-line reason the input was unusable
     env: dict[str, str] = field(
         default_factory=dict
@@ -73,7 +73,8 @@ def _register_url_secrets(facts: Facts, items: list[Any]) -> None:
 
 @fact("endpoints")
 def _endpoints(facts: Facts) -> NetEndpoints:
-    from ccwb_doctor.analyzers.net.endpoints import COLLECTOR, adhoc_endpoint, derive_all
+    from ccwb_doctor.analyzers.net.endpoint import COLLECTOR
+    from ccwb_doctor.analyzers.net.endpoints import adhoc_endpoint, derive_all
 
     errors: dict[str, str] = {}
     env = _try(facts, "claude_env", errors, ("idp", "sts", "bedrock", "collector"))

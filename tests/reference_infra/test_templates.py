@@ -114,7 +114,8 @@ def test_bedrock_policy_is_partition_aware_and_has_the_global_leg(region: str, p
 
 
 def test_model_ids_limit_the_models_the_role_reaches() -> None:
-    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, plan_requests
+    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
+    from ccwb_doctor.analyzers.bedrock.plan import plan_requests
     from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
     from ccwb_doctor.analyzers.iam.parse import parse_policy
 

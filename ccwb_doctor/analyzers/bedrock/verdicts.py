@@ -96,7 +96,7 @@ def _account(pp: Any) -> str | None:
 def _permission_outcome(
     m: Any, ev_: Any, table: Any, account: str | None, base_ev: dict[str, Any]
 ) -> Outcome:
-    from ccwb_doctor.analyzers.bedrock.matrix import plan_requests
+    from ccwb_doctor.analyzers.bedrock.plan import plan_requests
 
     region = m.region or "us-east-1"
     plan = plan_requests(m.value, region, table, account)
@@ -273,7 +273,7 @@ def _settings_outcome(r: Any, targets: Callable[[], Any], table: Any) -> Outcome
 
 
 def _model_outcomes(targets: Callable[[], Any], table: Any) -> list[Outcome]:
-    from ccwb_doctor.analyzers.bedrock.matrix import plan_requests
+    from ccwb_doctor.analyzers.bedrock.plan import plan_requests
 
     out: list[Outcome] = []
     for m in targets():

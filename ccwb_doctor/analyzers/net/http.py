@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ccwb_doctor.analyzers.net.endpoints import BEDROCK, COLLECTOR, IDP, STS, Endpoint
+from ccwb_doctor.analyzers.net.endpoint import BEDROCK, COLLECTOR, IDP, STS, Endpoint
 from ccwb_doctor.analyzers.net.model import FAIL, OK, SKIP, WARN, Deadline, SocketTracker, Stage, ms_since
 
 MAX_BODY = 256 * 1024

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ccwb_doctor.analyzers.net.endpoints import IDP, Endpoint, discovered_endpoints
+from ccwb_doctor.analyzers.net.endpoint import IDP, Endpoint
+from ccwb_doctor.analyzers.net.endpoints import discovered_endpoints
 from ccwb_doctor.analyzers.net.model import (
     FAIL,
     OK,

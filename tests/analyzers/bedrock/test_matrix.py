@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from ccwb_doctor.analyzers.bedrock.catalog import GEOGRAPHIES
-from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, evaluate_matrix, plan_requests
+from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator, evaluate_matrix
+from ccwb_doctor.analyzers.bedrock.plan import plan_requests
 from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable, build_profiles_table, load_profiles_table
 from ccwb_doctor.analyzers.iam import parse as ip
 from ccwb_doctor.analyzers.iam import policy as iam

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ccwb_doctor.analyzers.net import endpoint as nep
 from ccwb_doctor.analyzers.net import endpoints as ne
 from ccwb_doctor.analyzers.net.proxy import no_proxy_match, proxy_for, strip_credentials
 
@@ -251,8 +252,8 @@ def test_proxy_selection() -> None:
 
 
 def test_safe_url_masks_passwords() -> None:
-    assert ne.safe_url("https://u:pw@h.example:8443/x?y=1") == "https://u:****@h.example:8443/x?y=1"
-    assert ne.safe_url("https://h.example/x") == "https://h.example/x"
+    assert nep.safe_url("https://u:pw@h.example:8443/x?y=1") == "https://u:****@h.example:8443/x?y=1"
+    assert nep.safe_url("https://h.example/x") == "https://h.example/x"
     ep = ne.adhoc_endpoint("web", "https://u:pw@h.example/")
     assert "pw" not in str(ep.to_dict()) and ep.url == "https://u:pw@h.example/"
 
