@@ -559,6 +559,6 @@ def test_cognito_identity_pool_federation_is_not_judged(home: sc.Scenario, idp: 
     ],
 )
 def test_issuer_derived_from_helper_config(profile: dict[str, Any], issuer: str | None) -> None:
-    from ccwb_doctor.facts.trust import issuer_from_helper
+    from ccwb_doctor.facts.provider import issuer_from_helper
 
     assert issuer_from_helper(profile) == issuer
