@@ -31,7 +31,8 @@ Resolution choices (documented contract):
 * Lines: ``Resource.line`` is the resource's line (YAML and JSON); ``Resource.line_of(*path)`` the
   line of a nested YAML node (the nearest known line otherwise).
 
-The intrinsic functions themselves live in ``cfn_resolve.py``; the YAML loader in ``cfn_yaml.py``.
+The intrinsic functions themselves live in ``resolve.py``; the YAML loader in ``lines.py``; the federation
+resource types in ``resources.py``.
 """
 
 from __future__ import annotations
