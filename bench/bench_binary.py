@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ccwb_doctor.analyzers.binary import analyze_path
-from ccwb_doctor.analyzers.binary_verdict import judge
-from ccwb_doctor.analyzers.hostcap import detect_host
+from ccwb_doctor.analyzers.binary.analyze import analyze_path
+from ccwb_doctor.analyzers.binary.hostcap import detect_host
+from ccwb_doctor.analyzers.binary.verdict import judge
 from ccwb_doctor.fixtures import binaries as B
 
 SIZE = 50 * 1024 * 1024

@@ -66,7 +66,7 @@ POLICY = """\
 OURS = """\
 import sys
 from pathlib import Path
-from ccwb_doctor.analyzers.cfn import load_template
+from ccwb_doctor.analyzers.cfn.template import load_template
 t = load_template(Path(sys.argv[1]))
 assert len(t.policies_for_role("DirectIAMRole")) > 10 and t.roles() and t.oidc_providers()
 """

@@ -39,7 +39,7 @@ PARAMS = {
 
 
 def build(root: Path) -> tuple[int, int, int]:
-    from ccwb_doctor.analyzers.bedrock import load_profiles_table
+    from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
     from ccwb_doctor.reference_infra.deploy import TEMPLATES_DIR
 
     table = load_profiles_table()

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import baseline  # noqa: E402
 
-from ccwb_doctor.analyzers.iam import Request, evaluate, parse_policy  # noqa: E402
+from ccwb_doctor.analyzers.iam.parse import parse_policy  # noqa: E402
+from ccwb_doctor.analyzers.iam.policy import Request, evaluate  # noqa: E402
 
 PROVIDER = "arn:aws:iam::111122223333:oidc-provider/idp.example.com"
 TRUST = {

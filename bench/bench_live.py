@@ -45,7 +45,7 @@ def main() -> None:
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    from ccwb_doctor.analyzers.otlp import encode_gauge
+    from ccwb_doctor.analyzers.net.otlp import encode_gauge
 
     base = baseline()
     starts = []

@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ccwb_doctor.analyzers import iam
-from ccwb_doctor.analyzers.bedrock import load_profiles_table
-from ccwb_doctor.analyzers.matrix import evaluate_matrix
+from ccwb_doctor.analyzers.bedrock.matrix import evaluate_matrix
+from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
+from ccwb_doctor.analyzers.iam import parse as ip
+from ccwb_doctor.analyzers.iam import policy as iam
 
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 ACCT = "123456789012"
@@ -69,8 +70,8 @@ def policies(regions: list[str]) -> dict[str, iam.Policy]:
         ],
     }
     return {
-        "guidance-shape": iam.parse_policy(guidance, name="g"),
-        "profile-conditioned": iam.parse_policy(via_profile, name="v"),
+        "guidance-shape": ip.parse_policy(guidance, name="g"),
+        "profile-conditioned": ip.parse_policy(via_profile, name="v"),
     }
 
 

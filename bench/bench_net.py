@@ -19,9 +19,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from ccwb_doctor.analyzers.net_endpoints import adhoc_endpoint
-from ccwb_doctor.analyzers.net_model import ProbeSettings
-from ccwb_doctor.analyzers.net_probe import probe_all
+from ccwb_doctor.analyzers.net.endpoints import adhoc_endpoint
+from ccwb_doctor.analyzers.net.model import ProbeSettings
+from ccwb_doctor.analyzers.net.probe import probe_all
 from ccwb_doctor.fixtures.dns_server import DNSServer
 from ccwb_doctor.fixtures.netservers import (
     PKI,

@@ -19,8 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import baseline  # noqa: E402
 
-from ccwb_doctor.analyzers.iam import Request, evaluate, parse_policy  # noqa: E402
-from ccwb_doctor.analyzers.webid import build_context  # noqa: E402
+from ccwb_doctor.analyzers.iam.parse import parse_policy  # noqa: E402
+from ccwb_doctor.analyzers.iam.policy import Request, evaluate  # noqa: E402
+from ccwb_doctor.analyzers.trust.webid import build_context  # noqa: E402
 
 URL = "https://dev-12345678.okta.com/oauth2/default"
 PREFIX = URL.removeprefix("https://")

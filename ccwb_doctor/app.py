@@ -70,7 +70,7 @@ def run_report(
 
 def render_report(report: Report, fmt: str, secrets: Any = (), **kw: Any) -> str:
     """Redact at the boundary, then render. Every format goes through here."""
-    from ccwb_doctor.analyzers.redact import scrub
+    from ccwb_doctor.analyzers.redact.secrets import scrub
     from ccwb_doctor.render import renderer
 
     secrets = [*secrets, *(report.facts.secrets if report.facts is not None else ())]

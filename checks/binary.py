@@ -146,7 +146,7 @@ def run_version(
 
 def _static_problems(path: Path, facts: Any, host: Any) -> list[tuple[str, str]]:
     """(message, fix) for exec bit, noexec mount and quarantine; empty when none apply."""
-    from ccwb_doctor.analyzers.hostcap import mount_for, read_xattr
+    from ccwb_doctor.analyzers.binary.hostcap import mount_for, read_xattr
 
     problems: list[tuple[str, str]] = []
     if os.name != "nt":

@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ccwb_doctor.model import Outcome, error, fail, ok, skip, warn
+from ccwb_doctor.model import Outcome, fail, ok, skip, warn
 from ccwb_doctor.registry import check
 
 DOCS_CP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html"
@@ -129,7 +129,7 @@ def _sso_profile(
     needs=("aws-config",),
 )
 def config_credential_process(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.cmdline import expand_like_shell
+    from ccwb_doctor.analyzers.clientconfig.cmdline import expand_like_shell
 
     cp = facts.credential_process
     if cp.raw is None:
@@ -355,7 +355,7 @@ def _aws_auth_refresh(facts: Any) -> str | None:
         merged = facts.claude_settings.merged
     except Exception:  # noqa: BLE001 - unreadable settings are CONFIG-SETTINGS' verdict
         return None
-    from ccwb_doctor.analyzers.claude_settings import PLACEHOLDER
+    from ccwb_doctor.analyzers.clientconfig.claude_settings import PLACEHOLDER
 
     cmd = merged.get("awsAuthRefresh") if isinstance(merged, dict) else None
     if not isinstance(cmd, str) or not cmd.strip() or PLACEHOLDER.search(cmd):  # unset, or left a placeholder
@@ -374,50 +374,6 @@ def _aws_auth_refresh(facts: Any) -> str | None:
     needs=("claude-settings",),
 )
 def config_settings(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.analyzers.claude_settings import placeholders
+    from ccwb_doctor.analyzers.clientconfig.verdicts import settings_verdict
 
-    st = facts.claude_settings
-    ev: dict[str, Any] = {"files": [f"{f.scope}: {f.path}" for f in st.files]}
-    if st.errors:
-        first = st.errors[0]
-        ev["errors"] = [str(e) for e in st.errors]
-        return error(f"settings file unusable: {first}", evidence=ev)
-    env: dict[str, str] = st.env
-    fails: list[str] = []
-    warns: list[str] = []
-    use = env.get("CLAUDE_CODE_USE_BEDROCK", "")
-    ev["CLAUDE_CODE_USE_BEDROCK"] = use or None
-    if use.strip().lower() not in ("1", "true", "yes", "on"):
-        where = "any settings file or the environment" if not st.files else "the settings env"
-        fails.append(
-            f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}: Claude Code "
-            "will not use Bedrock"
-        )
-    left = placeholders(st.files)
-    if left:
-        ev["placeholders"] = [f"{p}: {k} = {m}" for p, k, m in left]
-        fails.append(f"installer placeholder {left[0][2]} left in {left[0][0]} ({left[0][1]})")
-    prof_name = env.get("AWS_PROFILE")
-    ev["AWS_PROFILE"] = prof_name
-    cfg = facts.peek("aws_config")
-    if prof_name and cfg is not None and prof_name not in cfg["profiles"]:
-        fails.append(f"AWS_PROFILE={prof_name} names a profile that is not in {cfg['path']}")
-    elif not prof_name:
-        warns.append("AWS_PROFILE is not set for Claude Code: the SDK uses the 'default' profile")
-    region = env.get("AWS_REGION")
-    ev["AWS_REGION"] = region
-    if not region:
-        warns.append("AWS_REGION is not set: Claude Code may not read the region from ~/.aws/config; set it")
-    elif not _looks_like_region(region):
-        fails.append(f"AWS_REGION={region!r} is not an AWS region name")
-    if fails:
-        return fail("; ".join(fails), evidence=ev)
-    if warns:
-        return warn("; ".join(warns), evidence=ev)
-    return ok(f"Bedrock enabled with AWS_PROFILE={prof_name} and AWS_REGION={region}", evidence=ev)
-
-
-def _looks_like_region(value: str) -> bool:
-    import re
-
-    return re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", value) is not None
+    return settings_verdict(facts.claude_settings, lambda: facts.peek("aws_config"))

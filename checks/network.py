@@ -1,57 +1,18 @@
-"""NET-*: staged reachability (proxy → DNS → TCP → TLS → HTTP) of every endpoint, naming the failing stage."""
+"""NET-*: staged reachability (proxy → DNS → TCP → TLS → HTTP) of every endpoint, naming the failing stage.
+
+The per-endpoint verdict and the fix lines live in ``analyzers/net/verdicts.py`` (``ccwb-doctor net`` uses them too).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ccwb_doctor.analyzers.net.verdicts import FIXES, fix_for, outcome_for
 from ccwb_doctor.model import Outcome, error, fail, ok, skip, warn
 from ccwb_doctor.registry import check
 
 DOCS = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html"
 OFFLINE = "offline mode: network probes are not run (drop --offline to probe)"
-
-FIXES = {
-    "dns": "Fix name resolution: check the resolver in use (VPN connected? split-horizon view?) and the hostname.",
-    "tcp": "Open the path: firewall / VPN / security group, or configure HTTPS_PROXY if egress must use a proxy.",
-    "tls": "Fix the certificate chain or install the corporate root CA (NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE).",
-    "http": "Check the URL (path, issuer, endpoint override) and the server behind it.",
-    "proxy": "Fix HTTPS_PROXY (host, port, user:pass) or NO_PROXY; ask the proxy team to allow the host.",
-}
-
-
-STALL_FIXES = {
-    "dns": "The resolver never answers: check VPN/firewall rules for DNS (udp/tcp 53) and the resolver address.",
-    "tcp": "Packets are dropped: open the path (firewall, security group, VPN) or set HTTPS_PROXY for egress.",
-    "tls": "Something accepts the connection but never speaks TLS: a middlebox or wrong port; try HTTPS_PROXY.",
-    "http": "The server stalls mid-answer: check the server/load balancer, or a proxy buffering the response.",
-    "proxy": "The proxy does not answer: check HTTPS_PROXY host/port and that the proxy is up.",
-}
-
-
-def _fix(result: Any) -> str:
-    stage = next((s for s in result.stages if s.status in ("fail", "warn")), None)
-    if stage is None:
-        return ""
-    if stage.code in ("deadline", "timeout") and stage.stage in STALL_FIXES:
-        return STALL_FIXES[stage.stage]
-    if stage.code.startswith("proxy-") and " — " not in stage.detail:
-        return FIXES["proxy"]
-    if " — " in stage.detail:
-        line = stage.detail.split(" — ", 1)[1].rstrip(".") + "."
-        return line[:1].upper() + line[1:]
-    return FIXES.get(stage.stage, FIXES["http"])
-
-
-def outcome_for(result: Any) -> Outcome:
-    """One Outcome per probed endpoint; evidence carries the URL and every stage's outcome and ms."""
-    ev = result.to_dict()
-    ev["timeline"] = {s.stage: f"{s.status} {s.ms:.0f} ms" for s in result.stages}
-    label = f"{result.endpoint.name} {result.endpoint.display}"
-    if result.status == "fail":
-        return fail(f"{label}: {result.message}", fix=_fix(result), evidence=ev)
-    if result.status == "warn":
-        return warn(f"{label}: {result.message}", fix=_fix(result), evidence=ev)
-    return ok(f"{label}: {result.message}", evidence=ev)
 
 
 def _probe_kind(facts: Any, kind: str, missing: str) -> list[Outcome] | Outcome:
@@ -136,7 +97,7 @@ def net_collector(facts: Any) -> Outcome | list[Outcome]:
     needs=("claude_env",),
 )
 def net_proxy(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.analyzers.net_proxy import proxy_for
+    from ccwb_doctor.analyzers.net.proxy import proxy_for
 
     if facts.options.offline:
         return skip(OFFLINE)
@@ -154,7 +115,7 @@ def net_proxy(facts: Any) -> Outcome | list[Outcome]:
         r = proxy_fail[0]
         bad = next(s for s in r.stages if s.stage == "proxy" or s.code.startswith("proxy-"))
         ev["failures"] = {x.endpoint.name: x.to_dict()["stages"] for x in proxy_fail}
-        fix = _fix(r) or FIXES["proxy"]
+        fix = fix_for(r) or FIXES["proxy"]
         others = f" (and {len(proxy_fail) - 1} more endpoint(s))" if len(proxy_fail) > 1 else ""
         return fail(f"{bad.detail}{others}", fix=fix, evidence=ev)
     intercepted = [
@@ -192,6 +153,7 @@ def net_proxy(facts: Any) -> Outcome | list[Outcome]:
     if conflicts:
         return warn(
             f"proxy variables disagree ({'; '.join(conflicts)}): Go and Python SDKs pick different ones",
+            fix=None,
             evidence=ev,
         )
     proxied = [n for n, p in routes.items() if p.get("proxy")]

@@ -40,7 +40,7 @@ def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
     needs=("claude_env", "claude_settings", "otel_delivery"),
 )
 def otel_config(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.otel_env import Problem, read_otel_env
+    from ccwb_doctor.analyzers.clientconfig.otel_env import Problem, read_otel_env
 
     cfg = read_otel_env(facts.claude_env)
     ev: dict[str, Any] = cfg.to_dict()

@@ -103,7 +103,7 @@ def token_present(facts: Any) -> Outcome:
             "a JWE or a JSON wrapper.",
             evidence=ev,
         )
-    from ccwb_doctor.analyzers.jwt_token import structural_findings
+    from ccwb_doctor.analyzers.token.jwt import structural_findings
 
     shape = [f for f in structural_findings(tok.decoded) if f.code in SHAPE_CODES]
     if shape:
@@ -130,7 +130,8 @@ def token_present(facts: Any) -> Outcome:
     needs=("token", "token_keys"),
 )
 def token_signature(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.jwt_token import alg_findings, jwks_findings, signing_keys, verify_signature
+    from ccwb_doctor.analyzers.token.jwt import alg_findings
+    from ccwb_doctor.analyzers.token.signature import jwks_findings, signing_keys, verify_signature
 
     tok, skipped = _token_or_skip(facts)
     if skipped:
@@ -239,7 +240,7 @@ def _stale_cache(
     needs=("token", "role", "claude_settings"),
 )
 def token_expiry(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.jwt_token import time_verdict
+    from ccwb_doctor.analyzers.token.jwt import time_verdict
 
     tok, skipped = _token_or_skip(facts)
     if skipped:

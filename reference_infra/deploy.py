@@ -176,7 +176,7 @@ def outputs_of(stack: Mapping[str, Any]) -> dict[str, str]:
 
 def model_ids(models: Iterable[str]) -> list[str]:
     """ModelIds for chosen model keys: each model's foundation-model id (what every profile routes to)."""
-    from ccwb_doctor.analyzers.bedrock import load_profiles_table
+    from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
 
     table = load_profiles_table()
     out: list[str] = []
@@ -193,7 +193,7 @@ def bedrock_regions(
 ) -> list[str]:
     """AllowedBedrockRegions for chosen models x source regions: every source region that offers one
     of the models' profiles, plus every destination region of those profiles (global adds none)."""
-    from ccwb_doctor.analyzers.bedrock import load_profiles_table
+    from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
 
     table = load_profiles_table()
     geos = set(geographies)

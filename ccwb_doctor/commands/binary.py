@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt != "text":
         emit(report, fmt, output)
         return report.exit_code
-    from ccwb_doctor.analyzers.redact import printable, scrub_text
+    from ccwb_doctor.analyzers.redact.secrets import printable, scrub_text
 
     facts = report.facts
     analyses = facts.peek("binary_analyses") or []

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     else:
         net = facts.net_results
-    from ccwb_doctor.checks.network import outcome_for
+    from ccwb_doctor.analyzers.net.verdicts import outcome_for
 
     results = []
     for r in net.results:

@@ -4,7 +4,7 @@ Layout: the Markdown report (summary, problems with their fixes, every check), t
 and versions, then the JSON report in a fenced block. Both renderings go through the engine's
 redacting boundary (app.render_report); the assembled text is scrubbed once more with the run's
 known secrets (the environment section is ours), and ``--anonymize`` replaces e-mail addresses,
-account ids and hostnames with consistent pseudonyms (analyzers.anonymize) across the whole file.
+account ids and hostnames with consistent pseudonyms (analyzers.redact.anonymize) across the whole file.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def environment(report: Any, options: Any) -> list[tuple[str, str]]:
 
 def build(report: Any, options: Any, anonymize: bool = False) -> str:
     """The ticket file's text (redacted; anonymized on request)."""
-    from ccwb_doctor.analyzers.redact import scrub_text
+    from ccwb_doctor.analyzers.redact.secrets import scrub_text
     from ccwb_doctor.app import render_report
 
     md = render_report(report, "markdown", title=TITLE).rstrip("\n")
@@ -103,7 +103,7 @@ def build(report: Any, options: Any, anonymize: bool = False) -> str:
     known = list(report.facts.secrets) if report.facts is not None else []
     text = scrub_text(text, known)
     if anonymize:
-        from ccwb_doctor.analyzers.anonymize import Anonymizer
+        from ccwb_doctor.analyzers.redact.anonymize import Anonymizer
 
         text = Anonymizer().text(text)
         home = str(options.home) if options.home else str(Path.home())

@@ -50,7 +50,7 @@ def describe(report: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ccwb_doctor.analyzers.redact import scrub_text
+    from ccwb_doctor.analyzers.redact.secrets import scrub_text
     from ccwb_doctor.app import emit, options_from_args, run_report, split_ids
 
     try:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccwb_doctor.analyzers.binary import BinaryInfo, analyze_path
-from ccwb_doctor.analyzers.binary_verdict import Verdict, judge, script_interpreter
-from ccwb_doctor.analyzers.hostcap import HostProfile, Mount, detect_host, parse_mountinfo
+from ccwb_doctor.analyzers.binary.analyze import BinaryInfo, analyze_path
+from ccwb_doctor.analyzers.binary.hostcap import HostProfile, Mount, detect_host, parse_mountinfo
+from ccwb_doctor.analyzers.binary.verdict import Verdict, judge, script_interpreter
 from ccwb_doctor.facts import Facts, fact
 
 SETTINGS_COMMANDS = ("awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper")
@@ -61,10 +61,10 @@ def _mounts(facts: Facts) -> list[Mount]:
 
 def _settings_program(command: str, env: dict[str, str], home: Path) -> tuple[Path | None, str | None]:
     """Claude Code runs these through a shell: split like one, expand ~ and $VAR, look up PATH."""
-    from ccwb_doctor.analyzers.cmdline import expand_like_shell
+    from ccwb_doctor.analyzers.clientconfig.cmdline import expand_like_shell
 
     if sys.platform == "win32":
-        from ccwb_doctor.analyzers.cmdline import split_command
+        from ccwb_doctor.analyzers.clientconfig.cmdline import split_command
 
         line = split_command(command, "win32")
         if line.error:

@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ccwb_doctor.analyzers.claude_settings import SettingsError, SettingsFile, merge, parse_settings
-from ccwb_doctor.analyzers.cmdline import CommandLine, nested_value, option_value, split_command
-from ccwb_doctor.analyzers.helper_config import HelperConfig, HelperConfigError, parse_helper_config
+from ccwb_doctor.analyzers.clientconfig.claude_settings import (
+    SettingsError,
+    SettingsFile,
+    merge,
+    parse_settings,
+)
+from ccwb_doctor.analyzers.clientconfig.cmdline import CommandLine, nested_value, option_value, split_command
+from ccwb_doctor.analyzers.clientconfig.helper_config import (
+    HelperConfig,
+    HelperConfigError,
+    parse_helper_config,
+)
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
 

@@ -2,7 +2,7 @@
 
 - ``live_credentials``: HelperRun — the configured credential_process run once, exactly as botocore
   runs it (the argv botocore's compat_shell_split makes, no shell, the Claude Code environment,
-  stdin closed), with a timeout; its stdout checked against the contract (analyzers.credproc).
+  stdin closed), with a timeout; its stdout checked against the contract (analyzers.clientconfig.credproc).
 - ``caller_identity``: Identity — sts:GetCallerIdentity with those credentials (once).
 - ``otel_delivery``: Delivery — the otelHeadersHelper run (through a shell, as Claude Code does) and
   one tiny OTLP/HTTP metric POSTed to the configured endpoint with the resulting headers.
@@ -38,7 +38,7 @@ def error_line(text: str) -> str:
 
 
 def _scrub_line(text: str, facts: Facts) -> str:
-    from ccwb_doctor.analyzers.redact import scrub_text
+    from ccwb_doctor.analyzers.redact.secrets import scrub_text
 
     return scrub_text(error_line(text)[:STDERR_MAX], list(facts.secrets))
 
@@ -56,7 +56,7 @@ class HelperRun:
     stderr_first_line: str = ""
     error: str | None = None  # could not run / timed out
     os_errno: int | None = None  # why it could not be started (errno.ENOEXEC: a foreign binary)
-    contract: Any = None  # analyzers.credproc.Contract when it exited 0
+    contract: Any = None  # analyzers.clientconfig.credproc.Contract when it exited 0
     sts_error: str | None = None
 
     @property
@@ -90,7 +90,7 @@ class HelperRun:
 
 @fact("live_credentials")
 def _live_credentials(facts: Facts) -> HelperRun | None:
-    from ccwb_doctor.analyzers.credproc import check_output, sts_error_code
+    from ccwb_doctor.analyzers.clientconfig.credproc import check_output, sts_error_code
 
     if not facts.options.live:
         return None
@@ -248,7 +248,7 @@ def run_headers_helper(facts: Facts, command: str) -> tuple[dict[str, str], str 
 
 @fact("otel_delivery")
 def _otel_delivery(facts: Facts) -> Delivery | None:
-    from ccwb_doctor.analyzers.otel_env import read_otel_env
+    from ccwb_doctor.analyzers.clientconfig.otel_env import read_otel_env
 
     if not facts.options.live:
         return None
@@ -272,7 +272,7 @@ def _otel_delivery(facts: Facts) -> Delivery | None:
 def _post_metric(facts: Facts, out: Delivery, headers: dict[str, str]) -> None:
     import httpx
 
-    from ccwb_doctor.analyzers.otlp import JSON, PROTOBUF, encode_gauge, encode_gauge_json
+    from ccwb_doctor.analyzers.net.otlp import JSON, PROTOBUF, encode_gauge, encode_gauge_json
 
     as_json = out.protocol == "http/json"
     body = (encode_gauge_json if as_json else encode_gauge)("ccwb_doctor.probe", 1, time.time_ns())

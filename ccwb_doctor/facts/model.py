@@ -1,7 +1,7 @@
 """Region and model facts: Claude Code's model config, the regions in play, permission policies, SCPs,
 and the inference-profile table.
 
-- ``model_config``: analyzers.models.ModelConfig from ``claude_env``.
+- ``model_config``: analyzers.bedrock.models.ModelConfig from ``claude_env``.
 - ``regions``: RegionsFact (Claude Code's AWS_REGION, the profile region, the helper's STS region,
   the guidance's ``cross_region_profile``).
 - ``permission_policies``: PermissionPolicies from ``--permissions-policy FILE``..., else the federated
@@ -29,7 +29,7 @@ LIVE_PAGES = 10
 
 @fact("model_config")
 def _model_config(facts: Facts) -> Any:
-    from ccwb_doctor.analyzers.models import read_model_config
+    from ccwb_doctor.analyzers.bedrock.models import read_model_config
 
     return read_model_config(facts.claude_env)
 
@@ -80,7 +80,8 @@ class PermissionPolicies:
 
 
 def _read_policy_file(path: Path, what: str) -> Any:
-    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     try:
         if path.stat().st_size > MAX_POLICY_FILE:
@@ -117,7 +118,8 @@ def _federated(trust: Any) -> bool:
 
 
 def _from_template(facts: Facts, tpl: Any, role_arn: str | None) -> PermissionPolicies | None:
-    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     roles = [r for r in tpl.roles() if _federated(r.trust)]
     if not roles:
@@ -149,7 +151,8 @@ def _live_policies(facts: Facts, role_arn: str) -> PermissionPolicies | None:
     """Inline + attached policies of the role via IAM; None when IAM is not reachable/permitted."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     name = role_arn.rsplit("/", 1)[-1]
     out = PermissionPolicies("live", [], role_arn, ["IAM ListRolePolicies / ListAttachedRolePolicies"])
@@ -229,7 +232,11 @@ def _bedrock_control_client(facts: Facts, region: str) -> Any:
 
 @fact("profiles_table")
 def _profiles_table(facts: Facts) -> Any:
-    from ccwb_doctor.analyzers.bedrock import ProfilesTableError, load_profiles_table, merge_live_profiles
+    from ccwb_doctor.analyzers.bedrock.profiles import (
+        ProfilesTableError,
+        load_profiles_table,
+        merge_live_profiles,
+    )
 
     path = profiles_file(facts)
     try:

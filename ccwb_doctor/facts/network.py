@@ -19,7 +19,7 @@ PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PRO
 
 @dataclass
 class NetEndpoints:
-    items: list[Any] = field(default_factory=list)  # analyzers.net_endpoints.Endpoint
+    items: list[Any] = field(default_factory=list)  # analyzers.net.endpoint.Endpoint
     errors: dict[str, str] = field(default_factory=dict)  # kind -> one-line reason the input was unusable
     env: dict[str, str] = field(
         default_factory=dict
@@ -32,7 +32,7 @@ class NetEndpoints:
 
 @dataclass
 class NetResults:
-    results: list[Any]  # analyzers.net_probe.ProbeResult
+    results: list[Any]  # analyzers.net.probe.ProbeResult
     timeout: float
     resolver: str
 
@@ -73,7 +73,8 @@ def _register_url_secrets(facts: Facts, items: list[Any]) -> None:
 
 @fact("endpoints")
 def _endpoints(facts: Facts) -> NetEndpoints:
-    from ccwb_doctor.analyzers.net_endpoints import COLLECTOR, adhoc_endpoint, derive_all
+    from ccwb_doctor.analyzers.net.endpoint import COLLECTOR
+    from ccwb_doctor.analyzers.net.endpoints import adhoc_endpoint, derive_all
 
     errors: dict[str, str] = {}
     env = _try(facts, "claude_env", errors, ("idp", "sts", "bedrock", "collector"))
@@ -127,7 +128,7 @@ def probe_timeout(check_timeout: float) -> float:
 
 
 def probe_settings(facts: Facts, env: dict[str, str]) -> Any:
-    from ccwb_doctor.analyzers.net_model import ProbeSettings
+    from ccwb_doctor.analyzers.net.model import ProbeSettings
 
     extra = facts.options.extra
     return ProbeSettings(
@@ -143,8 +144,8 @@ def probe_settings(facts: Facts, env: dict[str, str]) -> Any:
 
 @fact("net_results")
 def _net_results(facts: Facts) -> NetResults:
-    from ccwb_doctor.analyzers.net_dns import resolver_label
-    from ccwb_doctor.analyzers.net_probe import probe_all
+    from ccwb_doctor.analyzers.net.dns import resolver_label
+    from ccwb_doctor.analyzers.net.probe import probe_all
 
     eps: NetEndpoints = facts.endpoints
     settings = probe_settings(facts, eps.env)

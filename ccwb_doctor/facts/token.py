@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ccwb_doctor import subproc
-from ccwb_doctor.analyzers.jwt_token import DecodedToken, decode
+from ccwb_doctor.analyzers.token.jwt import DecodedToken, decode
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
 
@@ -144,7 +144,7 @@ def _from_helper(facts: Facts) -> TokenFact | str:
     for ln in lines:
         facts.secrets.add(ln, token_from_text(ln))
     if proc.returncode != 0 or raw is None:
-        from ccwb_doctor.analyzers.redact import scrub_text
+        from ccwb_doctor.analyzers.redact.secrets import scrub_text
         from ccwb_doctor.facts.live import error_line
 
         said = scrub_text(error_line(proc.stderr or "")[:200], list(facts.secrets))
@@ -156,7 +156,7 @@ def _from_helper(facts: Facts) -> TokenFact | str:
 
 def _stale(tok: TokenFact) -> bool:
     """Expired beyond STS's clock skew."""
-    from ccwb_doctor.analyzers.jwt_token import STS_SKEW
+    from ccwb_doctor.analyzers.token.jwt import STS_SKEW
 
     exp = tok.claims.get("exp")
     return isinstance(exp, int | float) and exp + STS_SKEW < time.time()
@@ -216,7 +216,7 @@ def _idp_trust(facts: Facts) -> Any:
 
 @fact("jwks_client")
 def _jwks_client(facts: Facts) -> Any:
-    from ccwb_doctor.analyzers.jwks import JwksClient
+    from ccwb_doctor.analyzers.token.jwks import JwksClient
 
     # the user cache dir: $XDG_CACHE_HOME (unless --home pins every user path) or <home>/.cache
     xdg = facts.env.get("XDG_CACHE_HOME") if not facts.options.home else None
@@ -231,7 +231,7 @@ def _jwks_client(facts: Facts) -> Any:
 class TokenKeys:
     """The issuer's key set for the token, or why it could not be had."""
 
-    keyset: Any = None  # analyzers.jwks.KeySet
+    keyset: Any = None  # analyzers.token.jwks.KeySet
     refetched: bool = False
     error: str | None = None
     error_code: str | None = None
@@ -250,7 +250,7 @@ class TokenKeys:
 @fact("token_keys")
 def _token_keys(facts: Facts) -> TokenKeys:
     """Discovery + JWKS for the token's issuer (once per run; unknown kid -> one refetch)."""
-    from ccwb_doctor.analyzers.jwks import JwksError
+    from ccwb_doctor.analyzers.token.jwks import JwksError
 
     tok: TokenFact = facts.token
     iss = tok.decoded.iss if tok.decoded else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccwb_doctor.analyzers.webid import federated_principals, prefix_from_principal, provider_prefix
+from ccwb_doctor.analyzers.trust.webid import federated_principals, prefix_from_principal, provider_prefix
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
 
@@ -29,7 +29,7 @@ class TrustPolicyFact:
     role_arn: str | None = None
     role_name: str | None = None
     max_session_duration: int | None = None
-    policy: Any = None  # analyzers.iam.Policy, or None when it does not parse
+    policy: Any = None  # analyzers.iam.policy.Policy, or None when it does not parse
     error: str | None = None  # why it does not parse
     notes: list[str] = field(default_factory=list)
 
@@ -91,7 +91,8 @@ class RoleFact:
 
 
 def _parse(doc: Any, name: str, fact_: TrustPolicyFact) -> TrustPolicyFact:
-    from ccwb_doctor.analyzers.iam import PolicyError, parse_policy
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
+    from ccwb_doctor.analyzers.iam.policy import PolicyError
 
     try:
         fact_.policy = parse_policy(doc, name=name)
@@ -131,12 +132,12 @@ def _from_file(path: Path) -> TrustPolicyFact:
 
 
 def _template(facts: Facts) -> Any:
-    """The loaded CFN template (analyzers.cfn), or None when there is none or the loader is missing."""
+    """The loaded CFN template (analyzers.cfn.template), or None when there is none or the loader is missing."""
     path = facts.options.template
     if path is None:
         return None
     try:
-        from ccwb_doctor.analyzers import cfn
+        from ccwb_doctor.analyzers.cfn import template as cfn
     except ImportError:
         raise InputError("template support is not available in this build", str(path)) from None
     hp = facts.peek("helper_profile") or {}
@@ -236,113 +237,6 @@ def _trust_policy(facts: Facts) -> TrustPolicyFact | None:
     return None
 
 
-def issuer_from_helper(hp: dict[str, Any]) -> str | None:
-    """The issuer the helper's IdP puts in ``iss``, derived per provider_type (guidance conventions)."""
-    ptype = str(hp.get("provider_type") or "auto").lower()
-    domain = str(hp.get("provider_domain") or "").strip()
-    for scheme in ("https://", "http://"):
-        if domain.lower().startswith(scheme):
-            domain = domain[len(scheme) :]
-    if ptype == "generic" or hp.get("oidc_issuer_url"):
-        return hp.get("oidc_issuer_url") or (f"https://{domain}" if domain else None)
-    if ptype == "auto":
-        d = domain.lower()
-        ptype = next(
-            (
-                t
-                for t, sfx in (
-                    ("okta", ("okta.com", "oktapreview.com", "okta-emea.com")),
-                    ("auth0", ("auth0.com",)),
-                    ("azure", ("microsoftonline.com", "windows.net")),
-                    ("google", ("accounts.google.com",)),
-                    ("cognito", ("amazoncognito.com", "amazonaws.com")),
-                )
-                if any(d.split("/")[0].endswith(s) for s in sfx)
-            ),
-            "auto",
-        )
-    if ptype == "google":
-        return "https://accounts.google.com"
-    if ptype == "cognito":
-        pool = hp.get("cognito_user_pool_id")
-        if isinstance(pool, str) and "_" in pool:
-            return f"https://cognito-idp.{pool.split('_', 1)[0]}.amazonaws.com/{pool}"
-        return f"https://{domain.rstrip('/')}" if domain else None
-    if not domain:
-        return None
-    if ptype == "auth0":
-        return f"https://{domain.rstrip('/')}/"
-    if ptype == "okta":
-        server = hp.get("okta_auth_server_id") or hp.get("okta_auth_server")
-        base = f"https://{domain.split('/')[0]}"
-        return f"{base}/oauth2/{server}" if server else base
-    return f"https://{domain.rstrip('/')}"
-
-
-def _live_provider(facts: Facts, arn: str) -> dict[str, Any] | None:
-    try:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from ccwb_doctor.facts import aws
-
-        iam = aws.client(facts, "iam")
-        if iam is None:
-            return None
-        out = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    except (ImportError, BotoCoreError, ClientError):
-        return None
-    return out
-
-
-@fact("oidc_provider")
-def _oidc_provider(facts: Facts) -> ProviderFact | None:
-    opts = facts.options
-    pf = ProviderFact()
-
-    def put(name: str, value: Any, source: str) -> None:
-        if value and not getattr(pf, name):
-            setattr(pf, name, list(value) if isinstance(value, list | tuple) else value)
-            pf.sources[name] = source
-
-    if opts.provider_url:
-        put("url", opts.provider_url, "--provider-url")
-    put("client_ids", list(opts.client_ids), "--client-id")
-    tpl = facts.peek("cfn_template")
-    trust: TrustPolicyFact | None = facts.peek("trust_policy")
-    if tpl is not None:
-        trusted = set(trust.federated()) if trust is not None else set()
-        provs = sorted(tpl.oidc_providers(), key=lambda p: getattr(p, "arn", None) not in trusted)
-        for prov in provs:
-            put("url", getattr(prov, "url", None), "--template")
-            if pf.url and getattr(prov, "url", None) == pf.url:
-                put("client_ids", list(getattr(prov, "client_ids", []) or []), "--template")
-                put("thumbprints", list(getattr(prov, "thumbprints", []) or []), "--template")
-                put("arn", getattr(prov, "arn", None), "--template")
-    if trust is not None:
-        for fed in trust.federated():
-            if _OIDC_ARN.match(fed) and (
-                pf.url is None or provider_prefix(pf.url) == prefix_from_principal(fed)
-            ):
-                put("arn", fed, "trust policy principal")
-                put("url", "https://" + prefix_from_principal(fed), "trust policy principal")
-    hp = facts.peek("helper_profile") or {}
-    if hp:
-        put("url", issuer_from_helper(hp), "helper config")
-        put("client_ids", [hp["client_id"]] if hp.get("client_id") else [], "helper config")
-    if opts.live and pf.arn and not (pf.client_ids and pf.sources.get("client_ids") != "helper config"):
-        live = _live_provider(facts, pf.arn)
-        if live:
-            pf.client_ids = list(live.get("ClientIDList") or [])
-            pf.thumbprints = list(live.get("ThumbprintList") or [])
-            pf.sources.update(client_ids="live", thumbprints="live")
-            if live.get("Url"):
-                pf.url = "https://" + provider_prefix(str(live["Url"]))
-                pf.sources["url"] = "live"
-    if not (pf.url or pf.client_ids):
-        return None
-    return pf
-
-
 @fact("role")
 def _role(facts: Facts) -> RoleFact:
     rf = RoleFact()
@@ -374,12 +268,12 @@ class TrustEval:
     context: dict[str, Any]
     audience: str | None
     notes: list[str]
-    decision: Any = None  # analyzers.iam.Decision for sts:AssumeRoleWithWebIdentity
-    unexposed: list[Any] = field(default_factory=list)  # analyzers.webid.Unexposed
+    decision: Any = None  # analyzers.iam.policy.Decision for sts:AssumeRoleWithWebIdentity
+    unexposed: list[Any] = field(default_factory=list)  # analyzers.trust.webid.Unexposed
 
     def decide(self, facts: Facts, action: str) -> Any:
         """Evaluate another action (sts:TagSession, sts:SetSourceIdentity) with the same request."""
-        from ccwb_doctor.analyzers.iam import Request, evaluate
+        from ccwb_doctor.analyzers.iam.policy import Request, evaluate
 
         trust: TrustPolicyFact = facts.trust_policy
         role: RoleFact = facts.role
@@ -413,8 +307,8 @@ def principal_for(prefix: str, provider: ProviderFact | None, trust: TrustPolicy
 @fact("trust_eval")
 def _trust_eval(facts: Facts) -> TrustEval | None:
     """None when there is no token or no parsable trust policy (checks say why)."""
-    from ccwb_doctor.analyzers.iam import Request, evaluate
-    from ccwb_doctor.analyzers.webid import build_context, unexposed_conditions
+    from ccwb_doctor.analyzers.iam.policy import Request, evaluate
+    from ccwb_doctor.analyzers.trust.webid import build_context, unexposed_conditions
 
     tok = facts.token
     trust: TrustPolicyFact | None = facts.trust_policy

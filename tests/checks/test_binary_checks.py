@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ccwb_doctor.analyzers.binary import canonical_arch
-from ccwb_doctor.analyzers.hostcap import HostProfile, parse_mountinfo, preset
+from ccwb_doctor.analyzers.binary.analyze import canonical_arch
+from ccwb_doctor.analyzers.binary.hostcap import HostProfile, parse_mountinfo, preset
 from ccwb_doctor.app import run_report
 from ccwb_doctor.facts import Facts
 from ccwb_doctor.fixtures import binaries as B

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.credproc import check_output, parse_rfc3339
+from ccwb_doctor.analyzers.clientconfig.credproc import check_output, parse_rfc3339
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.aws_emulator import AwsEmulator
 from ccwb_doctor.fixtures.idp import FixtureIdP

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.otel_env import parse_headers, read_otel_env
+from ccwb_doctor.analyzers.clientconfig.otel_env import parse_headers, read_otel_env
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.collector import FixtureCollector
 from ccwb_doctor.options import DEFAULT, LIVE

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.jwt_token import decode
+from ccwb_doctor.analyzers.token.jwt import decode
 from ccwb_doctor.app import render_report, run_report
 from ccwb_doctor.facts.token import token_from_text
 from ccwb_doctor.fixtures import scenarios as sc

@@ -120,7 +120,7 @@ def test_okta_org_vs_custom_authorization_server(tmp_path: Path, idp: FixtureIdP
     ],
 )
 def test_okta_servers_explained_on_custom_domains(iss: str, url: str, needle: str) -> None:
-    from ccwb_doctor.checks.trust import issuer_mismatch
+    from ccwb_doctor.analyzers.trust.verdicts import issuer_mismatch
 
     assert needle in issuer_mismatch(iss, url)
 
@@ -559,6 +559,6 @@ def test_cognito_identity_pool_federation_is_not_judged(home: sc.Scenario, idp: 
     ],
 )
 def test_issuer_derived_from_helper_config(profile: dict[str, Any], issuer: str | None) -> None:
-    from ccwb_doctor.facts.trust import issuer_from_helper
+    from ccwb_doctor.facts.provider import issuer_from_helper
 
     assert issuer_from_helper(profile) == issuer

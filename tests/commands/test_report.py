@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.anonymize import Anonymizer
+from ccwb_doctor.analyzers.redact.anonymize import Anonymizer
 from ccwb_doctor.fixtures import scenarios as sc
 from ccwb_doctor.fixtures.collector import FixtureCollector
 from ccwb_doctor.fixtures.idp import FixtureIdP

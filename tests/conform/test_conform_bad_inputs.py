@@ -11,7 +11,7 @@ from conftest import by_id, conform, statuses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.conform_engine import classify_json, collect, read_params_file
+from ccwb_doctor.conform.engine import classify_json, collect, read_params_file
 
 GOOD = """\
 Resources:

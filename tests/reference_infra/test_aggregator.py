@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.cfn import load_template
+from ccwb_doctor.analyzers.cfn.template import load_template
 from ccwb_doctor.reference_infra.deploy import TEMPLATES_DIR
 
 pytest.importorskip("moto.server")

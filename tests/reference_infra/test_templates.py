@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ccwb_doctor.analyzers.cfn import load_template
+from ccwb_doctor.analyzers.cfn.template import load_template
 from ccwb_doctor.reference_infra.deploy import (
     TEMPLATE_NAMES,
     TEMPLATES_DIR,
@@ -114,9 +114,10 @@ def test_bedrock_policy_is_partition_aware_and_has_the_global_leg(region: str, p
 
 
 def test_model_ids_limit_the_models_the_role_reaches() -> None:
-    from ccwb_doctor.analyzers.bedrock import load_profiles_table
-    from ccwb_doctor.analyzers.iam import parse_policy
-    from ccwb_doctor.analyzers.matrix import MatrixEvaluator, plan_requests
+    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
+    from ccwb_doctor.analyzers.bedrock.plan import plan_requests
+    from ccwb_doctor.analyzers.bedrock.profiles import load_profiles_table
+    from ccwb_doctor.analyzers.iam.parse import parse_policy
 
     tpl = load_template(AUTH, {**BASE, "ModelIds": ",".join(model_ids(["sonnet-4-6"]))})
     (pol,) = tpl.policies_for_role("FederatedRole")

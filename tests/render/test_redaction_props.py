@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccwb_doctor.analyzers.redact import scrub_text
+from ccwb_doctor.analyzers.redact.secrets import scrub_text
 from ccwb_doctor.app import render_report
 from ccwb_doctor.model import CheckMeta, Result, Severity, fail
 from ccwb_doctor.report import Report

@@ -1,0 +1,394 @@
+"""An offline IAM policy evaluator with an explanation trace (pure library, no I/O).
+
+Public API::
+
+    iam.parse.parse_policy(doc, name=...) -> Policy   # PolicyError (a ValueError) on malformed input
+    evaluate(Request(...), identity=[...], resource=[...], scps=[...]) -> Decision
+
+Scope and choices (semantics in ``iam_research.md`` §4):
+
+* Same-account evaluation: an explicit Deny in any policy wins (SCP denies are reported as
+  ``scp-explicit-deny``); when SCPs are given at least one SCP statement must allow the request
+  (all SCPs passed are treated as one level of the organisation: pass ``FullAWSAccess`` alongside a
+  deny-only guardrail, exactly as AWS attaches it by default); otherwise an Allow in an identity OR
+  a resource policy allows. For a role trust policy use ``resource=[trust]`` and no identity policy.
+* ``Principal``/``NotPrincipal`` are matched only for resource policies and only when the request
+  names a principal; ``Resource``/``NotResource`` only when the request names a resource (a trust
+  policy has no Resource element).
+* A statement with a malformed condition or an unknown operator never raises: it does not apply,
+  its trace carries ``error`` and the decision lists it in ``errors`` (the caller reports an error
+  finding). Structural problems (no Statement, bad Effect, unknown elements) raise PolicyError.
+* Policy variables (``${aws:username}``) are substituted from the request context in Resource,
+  NotResource and condition values when the policy Version is 2012-10-17; the substituted text is
+  literal. A missing variable makes that value unmatchable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ccwb_doctor.analyzers.iam.conditions import Cond, ConditionTrace, normalise_context
+from ccwb_doctor.analyzers.iam.match import (
+    Piece,
+    Template,
+    compile_arns,
+    compile_globs,
+    compile_template,
+    glob_regex,
+    render_pieces,
+)
+
+__all__ = [
+    "PolicyError",
+    "Policy",
+    "Statement",
+    "Request",
+    "Decision",
+    "StatementTrace",
+    "ConditionTrace",
+    "evaluate",
+    "action_matches",
+    "resource_matches",
+]
+
+REASONS = ("allowed", "explicit-deny", "implicit-deny", "scp-explicit-deny", "scp-implicit-deny")
+_STATEMENT_KEYS = {
+    "sid",
+    "effect",
+    "principal",
+    "notprincipal",
+    "action",
+    "notaction",
+    "resource",
+    "notresource",
+    "condition",
+}
+_PRINCIPAL_TYPES = {
+    "aws": "AWS",
+    "federated": "Federated",
+    "service": "Service",
+    "canonicaluser": "CanonicalUser",
+}
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+class PolicyError(ValueError):
+    """A policy document that cannot be parsed; ``str(exc)`` is a one-line reason."""
+
+
+# ---- request / result types ---------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """What is being authorised. Context keys are case-insensitive; a list value is a multi-valued
+    key; None (or absence) is a missing key."""
+
+    action: str
+    resource: str | None = None
+    principal: Mapping[str, str | Sequence[str]] | None = None
+    context: Mapping[str, str | int | bool | Sequence[str] | None] = field(default_factory=dict)
+
+
+@dataclass
+class StatementTrace:
+    policy: str
+    index: int
+    sid: str | None
+    effect: str
+    action_matched: bool
+    resource_matched: bool
+    principal_matched: bool
+    conditions: list[ConditionTrace]
+    applies: bool
+    kind: str = "identity"  # identity | resource | scp
+    error: str | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        sid = f" (Sid {self.sid})" if self.sid else ""
+        return f"{self.kind} policy {self.policy!r} statement #{self.index}{sid} {self.effect}"
+
+    def failed_conditions(self) -> list[ConditionTrace]:
+        return [c for c in self.conditions if not c.result]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (for check evidence)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Decision:
+    allowed: bool
+    reason: str
+    traces: list[StatementTrace] = field(default_factory=list)
+    deciding: list[StatementTrace] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self, *, all_traces: bool = False) -> dict[str, Any]:
+        """JSON-serialisable form for evidence: verdict, errors, deciding statements (and every trace
+        when ``all_traces``)."""
+        out: dict[str, Any] = {
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "errors": list(self.errors),
+            "deciding": [t.to_dict() for t in self.deciding],
+        }
+        if all_traces:
+            out["traces"] = [t.to_dict() for t in self.traces]
+        return out
+
+    def explain(self) -> list[str]:
+        """Human-readable lines: the verdict, the deciding statements, and why others did not apply."""
+        lines = [f"decision: {self.reason}"]
+        if self.reason == "implicit-deny":
+            lines.append("no applicable Allow statement")
+        elif self.reason == "scp-implicit-deny":
+            lines.append("no SCP statement allows the request")
+        for t in self.deciding:
+            lines.append(f"decided by {t.label}")
+            for c in t.conditions:
+                lines.append(
+                    f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)} -> holds"
+                )
+        decided = {id(t) for t in self.deciding}
+        for t in self.traces:
+            if id(t) in decided or t.applies:
+                continue
+            why = _why_not(t)
+            lines.append(f"{t.label}: does not apply ({why})")
+            for c in t.failed_conditions():
+                note = f" [{c.note}]" if c.note else ""
+                lines.append(
+                    f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)}{note}"
+                )
+        lines.extend(f"error: {e}" for e in self.errors)
+        return lines
+
+
+def _actual(c: ConditionTrace) -> str:
+    return "(missing)" if c.actual is None else repr(c.actual)
+
+
+def _why_not(t: StatementTrace) -> str:
+    if t.error:
+        return f"error: {t.error}"
+    parts = []
+    if not t.action_matched:
+        parts.append("action not matched")
+    if not t.resource_matched:
+        parts.append("resource not matched")
+    if not t.principal_matched:
+        parts.append("principal not matched")
+    if t.failed_conditions():
+        parts.append("condition failed")
+    return ", ".join(parts) or "not applicable"
+
+
+# ---- compiled policy -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Principal:
+    star: bool = False
+    by_type: dict[str, frozenset[str]] = field(default_factory=dict)  # lower type -> values
+    aws_star: bool = False
+    aws_accounts: frozenset[str] = frozenset()
+
+    def matches(self, req: Mapping[str, list[str]]) -> bool:
+        if self.star:
+            return True
+        for typ, vals in req.items():
+            if typ == "aws":
+                if self.aws_star and vals:
+                    return True
+                for v in vals:
+                    if v in self.by_type.get("aws", ()) or _arn_account(v) in self.aws_accounts:
+                        return True
+                continue
+            allowed = self.by_type.get(typ)
+            if allowed and any(v in allowed for v in vals):
+                return True
+        return False
+
+
+def _arn_account(v: str) -> str | None:
+    if _ACCOUNT.match(v):
+        return v
+    parts = v.split(":", 5)
+    return parts[4] if len(parts) == 6 else None
+
+
+@functools.lru_cache(maxsize=512)
+def _resource_rx(pieces: tuple[Piece, ...]) -> re.Pattern[str] | None:
+    rx, _ = compile_arns([pieces])
+    return rx
+
+
+@dataclass
+class _Resources:
+    regex: re.Pattern[str] | None
+    dynamic: list[Template]
+
+    def matches(self, resource: str, ctx: Mapping[str, str | list[str]]) -> bool:
+        if self.regex is not None and self.regex.match(resource):
+            return True
+        for tpl in self.dynamic:
+            r = render_pieces(tpl, ctx.get)  # type: ignore[arg-type]
+            if r is None:
+                continue
+            rx = _resource_rx(r)
+            if rx is not None and rx.match(resource):
+                return True
+        return False
+
+
+@dataclass
+class Statement:
+    index: int
+    sid: str | None
+    effect: str
+    raw: dict[str, Any]
+    actions: re.Pattern[str] | None
+    not_action: bool
+    resources: _Resources | None
+    not_resource: bool
+    principal: _Principal | None
+    not_principal: bool
+    conditions: list[Cond]
+    error: str | None = None
+
+
+@dataclass
+class Policy:
+    name: str
+    statements: list[Statement]
+    document: dict[str, Any]
+    version: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Policy({self.name!r}, {len(self.statements)} statements)"
+
+    @property
+    def errors(self) -> list[str]:
+        """Problems of every statement (unknown operators, malformed conditions), for static checks."""
+        return [st.error for st in self.statements if st.error]
+
+
+def _compile_actions(vals: list[str]) -> re.Pattern[str] | None:
+    srcs = [glob_regex(compile_template(v, wildcards=True, variables=False).pieces) for v in vals]
+    return compile_globs(srcs, re.IGNORECASE)
+
+
+# ---- evaluation ----------------------------------------------------------------------------------
+
+
+def _norm_principal(p: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]] | None:
+    if p is None:
+        return None
+    out: dict[str, list[str]] = {}
+    for k, v in p.items():
+        out[str(k).lower()] = [v] if isinstance(v, str) else [str(x) for x in v]
+    return out
+
+
+def _trace(
+    st: Statement,
+    policy: str,
+    kind: str,
+    action: str,
+    resource: str | None,
+    principal: dict[str, list[str]] | None,
+    ctx: dict[str, str | list[str]],
+) -> StatementTrace:
+    matched = st.actions is not None and st.actions.match(action) is not None
+    action_ok = matched != st.not_action
+    res_ok = True
+    if st.resources is not None and resource is not None:
+        res_ok = st.resources.matches(resource, ctx) != st.not_resource
+    princ_ok = True
+    note = ""
+    if kind == "resource":
+        if st.principal is None:
+            princ_ok = False
+            note = "resource policy statement without Principal"
+        elif principal is not None:
+            princ_ok = st.principal.matches(principal) != st.not_principal
+    conds: list[ConditionTrace] = []
+    cond_ok = True
+    if action_ok and res_ok and princ_ok:
+        for c in st.conditions:
+            ct = c.evaluate(ctx)
+            conds.append(ct)
+            if not ct.result:
+                cond_ok = False
+    applies = action_ok and res_ok and princ_ok and cond_ok and st.error is None
+    return StatementTrace(
+        policy=policy,
+        index=st.index,
+        sid=st.sid,
+        effect=st.effect,
+        action_matched=action_ok,
+        resource_matched=res_ok,
+        principal_matched=princ_ok,
+        conditions=conds,
+        applies=applies,
+        kind=kind,
+        error=st.error,
+        note=note,
+    )
+
+
+def evaluate(
+    request: Request,
+    identity: Sequence[Policy] = (),
+    resource: Sequence[Policy] = (),
+    scps: Sequence[Policy] = (),
+) -> Decision:
+    """Evaluate ``request`` against the policies; never raises on well-typed input."""
+    ctx = normalise_context(request.context)
+    principal = _norm_principal(request.principal)
+    traces: list[StatementTrace] = []
+    errors: list[str] = []
+    for kind, policies in (("scp", scps), ("identity", identity), ("resource", resource)):
+        for pol in policies:
+            for st in pol.statements:
+                t = _trace(st, pol.name, kind, request.action, request.resource, principal, ctx)
+                traces.append(t)
+                could_apply = t.action_matched and t.resource_matched and t.principal_matched
+                if st.error and could_apply and st.error not in errors:
+                    errors.append(st.error)
+    scp_deny = [t for t in traces if t.applies and t.effect == "Deny" and t.kind == "scp"]
+    if scp_deny:
+        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors)
+    deny = [t for t in traces if t.applies and t.effect == "Deny"]
+    if deny:
+        return Decision(False, "explicit-deny", traces, deny, errors)
+    if scps and not any(t.applies and t.kind == "scp" for t in traces):
+        return Decision(False, "scp-implicit-deny", traces, [], errors)
+    allow = [t for t in traces if t.applies and t.kind != "scp"]
+    if allow:
+        return Decision(True, "allowed", traces, allow, errors)
+    return Decision(False, "implicit-deny", traces, [], errors)
+
+
+# ---- small helpers other analyzers use -----------------------------------------------------------
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action pattern match: case-insensitive, ``*`` and ``?`` wildcards."""
+    rx = _compile_actions([pattern])
+    return rx is not None and rx.match(action) is not None
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """IAM Resource pattern match: ARN-aware (``*`` does not cross ``:`` before the resource part, unless
+    it is the last character of a segment, as the IAM user guide documents for resource ARNs)."""
+    rx, _ = compile_arns([compile_template(pattern, wildcards=True, variables=False).pieces])
+    return rx is not None and rx.match(resource) is not None
