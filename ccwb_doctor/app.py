@@ -25,7 +25,13 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     token_text = None
     if token == "-":
         token_text = sys.stdin.read().strip()
+    platform = get("platform")
+    if platform:
+        from ccwb_doctor.facts.capture import parse_platform
+
+        parse_platform(platform)  # ValueError (exit 2) on a bad OS-ARCH
     return RunOptions(
+        platform=platform,
         home=Path(get("home")) if get("home") else None,
         profile=get("profile"),
         mode=mode,

@@ -39,6 +39,12 @@ def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None
         "--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR"
     )
     g.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE, else 'default')")
+    g.add_argument(
+        "--platform",
+        metavar="OS-ARCH",
+        help="judge binaries and command lines for this platform (linux-x86_64, macos-arm64, windows-amd64, "
+        "...; default: inferred from a captured --home, else this host)",
+    )
     mode = g.add_mutually_exclusive_group()
     mode.add_argument("--offline", action="store_true", help="no network at all")
     mode.add_argument("--live", action="store_true", help="also run the helper and call STS/IAM/Bedrock")

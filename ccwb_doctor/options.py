@@ -28,6 +28,7 @@ class RunOptions:
     timeout: float = 30.0
     endpoints: dict[str, str] = field(default_factory=dict)  # `net --endpoint NAME=URL`
     binary_path: Path | None = None  # `binary PATH`
+    platform: str | None = None  # `--platform OS-ARCH`: judge a captured HOME for that OS and CPU
     extra: dict[str, object] = field(default_factory=dict)  # for subcommands and embedders
 
     @property

@@ -68,7 +68,7 @@ def binary_arch(facts: Any) -> list[Outcome]:
             outs.append(skip(f"{a.target.label}: {a.target.skip_reason}", evidence=ev))
             continue
         v = a.verdict
-        msg = f"{a.target.path} ({a.target.label}): {a.info.describe()}: {v.message}"
+        msg = f"{a.target.path} ({a.target.label}): {a.info.describe()}: {v.message}{_judged(host)}"
         if a.info.format == "script" and host.os != "windows":
             if a.interpreter is None or a.interpreter.verdict is None:
                 outs.append(
@@ -82,7 +82,7 @@ def binary_arch(facts: Any) -> list[Outcome]:
                 "verdict": it.verdict.to_dict(),
             }
             v = it.verdict
-            msg = f"{a.target.path} ({a.target.label}): #! script run by {it.target.path}, {it.info.describe()}: {v.message}"
+            msg = f"{a.target.path} ({a.target.label}): #! script run by {it.target.path}, {it.info.describe()}: {v.message}{_judged(host)}"
         if v.kind == "native":
             outs.append(ok(msg, evidence=ev))
         elif v.kind in ("emulated", "uncertain"):
@@ -90,6 +90,16 @@ def binary_arch(facts: Any) -> list[Outcome]:
         else:
             outs.append(fail(msg, fix=v.fix, evidence=ev))
     return outs
+
+
+def _judged(host: Any) -> str:
+    """' — judged for macos-arm64 (inferred from ...)' when the verdict is not about this machine."""
+    source = str(getattr(host, "source", "detected"))
+    return f" — {source}" if source.startswith("judged for") else ""
+
+
+def _foreign(host: Any) -> bool:
+    return str(getattr(host, "source", "detected")).startswith("judged for")
 
 
 # --- BINARY-EXEC ---------------------------------------------------------------------------------------
@@ -149,11 +159,11 @@ def _static_problems(path: Path, facts: Any, host: Any) -> list[tuple[str, str]]
     from ccwb_doctor.analyzers.binary.hostcap import mount_for, read_xattr
 
     problems: list[tuple[str, str]] = []
-    if os.name != "nt":
+    if os.name != "nt" and host.os != "windows":
         mode = path.stat().st_mode
         if not os.access(path, os.X_OK):
             problems.append((f"not executable (mode {stat.filemode(mode)})", f"chmod +x {_q(path)}"))
-        mount = mount_for(os.path.realpath(path), facts.peek("mounts") or [])
+        mount = None if _foreign(host) else mount_for(os.path.realpath(path), facts.peek("mounts") or [])
         if mount is not None and mount.noexec:
             problems.append(
                 (
@@ -199,7 +209,10 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
     ):
         problems.append((verdict.message, verdict.fix or ""))
     blocked = any(m.startswith(("not executable", "on a noexec")) for m, _ in problems)
-    if not blocked and not any("quarantine" in m for m, _ in problems):
+    if _foreign(host):
+        # a copy of another machine (or --platform): judged from what the file is, never run here
+        ev["version_run"] = {"outcome": "not-run", "reason": host.source}
+    elif not blocked and not any("quarantine" in m for m, _ in problems):
         env = facts.peek("claude_env") or facts.env
         home = Path(facts.home)
         timeout = float(facts.options.extra.get("version_timeout", VERSION_TIMEOUT))  # type: ignore[arg-type]
@@ -235,6 +248,10 @@ def _exec_one(a: Any, facts: Any, host: Any) -> Outcome:
         )
         return fail(f"{label}: {msg}{more}", fix=fix or None, evidence=ev)
     run = ev.get("version_run", {})
+    if run.get("outcome") == "not-run":
+        return ok(
+            f"{label}: {a.info.describe() if a.info else 'a file'}, not run here{_judged(host)}", evidence=ev
+        )
     if run.get("version"):
         return ok(f"{label} runs: {run['version']}", evidence=ev)
     return ok(f"{label} runs (exit {run.get('exit_code')} for --version)", evidence=ev)

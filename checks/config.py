@@ -83,6 +83,16 @@ def _sso_profile(
 ) -> Outcome:
     """An IAM Identity Center profile (the guidance's zero-binary IDC install writes one): complete as an
     SSO profile, with no credential_process (adding one would make it a different profile)."""
+    nested = [
+        k for k in (*SSO_KEYS, "sso_session", "sso_start_url", "sso_region") if isinstance(prof.get(k), dict)
+    ]
+    if nested:
+        return fail(
+            f"profile '{name}' in {where}: {', '.join(nested)} has indented lines under it, which the SDK "
+            "reads as a nested sub-section instead of a value",
+            fix=f"In [{section}] write each key on one unindented line: key = value.",
+            evidence={**ev, "nested": nested},
+        )
     missing = [k for k in SSO_KEYS if not prof.get(k)]
     session = prof.get("sso_session")
     if session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.model import Outcome, fail, ok, skip, warn
@@ -13,7 +12,7 @@ DOCS = "https://docs.anthropic.com/en/docs/claude-code/monitoring-usage"
 
 def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
     """(command, problem) for settings' otelHeadersHelper."""
-    from ccwb_doctor.facts.binary import _settings_program
+    from ccwb_doctor.facts.binary import settings_program
 
     settings = facts.peek("claude_settings")
     cmd = (getattr(settings, "merged", None) or {}).get("otelHeadersHelper")
@@ -21,8 +20,7 @@ def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(cmd, str) or not cmd.strip():
         return None, "otelHeadersHelper is empty or not a string"
-    home = Path(facts.options.home) if facts.options.home else Path(facts.peek("home") or Path.home())
-    program, why = _settings_program(cmd, facts.claude_env, home)
+    program, why = settings_program(facts, cmd)
     if program is None:
         return cmd, f"otelHeadersHelper cannot be run: {why}"
     return cmd, None
@@ -59,6 +57,16 @@ def otel_config(facts: Any) -> Outcome:
         )
     if command:
         ev["headers_helper"] = command
+        for i, p in enumerate(problems):
+            if p.severity == "fail" and "is plain http to a remote host" in p.message:
+                # the guidance's otel-helper (and ours) put the user's ID token in Authorization: Bearer
+                problems[i] = Problem(
+                    p.severity,
+                    p.message + "; and otelHeadersHelper's headers go with every export — the guidance's "
+                    "otel-helper sends the ID token as Authorization: Bearer, so a token anyone on the path "
+                    "can replay to sts:AssumeRoleWithWebIdentity crosses the network in clear",
+                    p.fix,
+                )
     fails = [p for p in problems if p.severity == "fail"]
     if fails:
         return fail("; ".join(p.message for p in fails), fix=fails[0].fix, evidence=ev)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.analyzers.binary.analyze import BinaryInfo, analyze_path
-from ccwb_doctor.analyzers.binary.hostcap import HostProfile, Mount, detect_host, parse_mountinfo
+from ccwb_doctor.analyzers.binary.hostcap import HostProfile, Mount, parse_mountinfo
 from ccwb_doctor.analyzers.binary.verdict import Verdict, judge, script_interpreter
 from ccwb_doctor.facts import Facts, fact
 
@@ -48,7 +48,10 @@ class Analysis:
 
 @fact("host")
 def _host(facts: Facts) -> HostProfile:
-    return detect_host()
+    """This machine, or the preset of the platform judged (--platform, or a captured HOME's)."""
+    from ccwb_doctor.facts.capture import judged_host
+
+    return judged_host(facts)
 
 
 @fact("mounts")
@@ -59,11 +62,13 @@ def _mounts(facts: Facts) -> list[Mount]:
         return []  # not Linux (or no /proc): noexec is then not checked
 
 
-def _settings_program(command: str, env: dict[str, str], home: Path) -> tuple[Path | None, str | None]:
+def _settings_program(
+    command: str, env: dict[str, str], home: Path, plat: str = sys.platform, mapper: Any = None
+) -> tuple[Path | None, str | None]:
     """Claude Code runs these through a shell: split like one, expand ~ and $VAR, look up PATH."""
     from ccwb_doctor.analyzers.clientconfig.cmdline import expand_like_shell
 
-    if sys.platform == "win32":
+    if plat == "win32":
         from ccwb_doctor.analyzers.clientconfig.cmdline import split_command
 
         line = split_command(command, "win32")
@@ -81,6 +86,8 @@ def _settings_program(command: str, env: dict[str, str], home: Path) -> tuple[Pa
     if PLACEHOLDER.search(word):
         return None, f"unreplaced installer placeholder {word} (see CONFIG-SETTINGS)"
     word = expand_like_shell(word, env, str(home))
+    if mapper is not None:
+        word = mapper(word)
     if os.sep in word or (os.altsep and os.altsep in word):
         p = Path(word)
         return (p.absolute(), None) if p.exists() else (None, f"program {word} does not exist")
@@ -88,6 +95,16 @@ def _settings_program(command: str, env: dict[str, str], home: Path) -> tuple[Pa
     return (
         (Path(found), None) if found else (None, f"program {word!r} is not on the PATH Claude Code runs with")
     )
+
+
+def settings_program(facts: Facts, command: str) -> tuple[Path | None, str | None]:
+    """Where the program of a settings command is, judged for the run's platform and captured home."""
+    from ccwb_doctor.facts.capture import map_path
+    from ccwb_doctor.facts.config import platform_of
+
+    env: dict[str, str] = facts.peek("claude_env") or facts.env
+    home = Path(facts.home)
+    return _settings_program(command, env, home, platform_of(facts), lambda w: map_path(facts, w))
 
 
 @fact("binary_targets")
@@ -105,12 +122,10 @@ def _binary_targets(facts: Facts) -> list[Target]:
             found.append((None, "credential_process", why))
     settings: Any = facts.peek("claude_settings")
     merged = getattr(settings, "merged", None) or {}
-    env: dict[str, str] = facts.peek("claude_env") or facts.env
-    home = Path(facts.home)  # --home, else HOME of the environment Claude Code runs with
     for key in SETTINGS_COMMANDS:
         cmd = merged.get(key)
         if isinstance(cmd, str) and cmd.strip():
-            path, why = _settings_program(cmd, env, home)
+            path, why = settings_program(facts, cmd)
             found.append((path, key, why))
     targets: dict[str, Target] = {}
     for path, label, why in found:

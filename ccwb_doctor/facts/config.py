@@ -28,6 +28,8 @@ from ccwb_doctor.analyzers.clientconfig.helper_config import (
     parse_helper_config,
 )
 from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.facts.capture import map_path
+from ccwb_doctor.facts.ini_diag import diagnose_ini, unquoted_space
 from ccwb_doctor.model import InputError
 
 MANAGED_SETTINGS = {
@@ -39,7 +41,12 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def platform_of(facts: Facts) -> str:
-    return str(facts.options.extra.get("platform") or sys.platform)
+    """sys.platform-style name of the platform judged (--platform, a captured HOME's, else this host)."""
+    given = facts.options.extra.get("platform")
+    if given:
+        return str(given)
+    judged = facts.peek("judged_platform")
+    return judged.sys_platform if judged is not None else sys.platform
 
 
 def read_file(path: Path) -> bytes | None:
@@ -185,7 +192,7 @@ def _load_ini(path: Path, kind: str) -> dict[str, Any]:
 
         return raw_config_parse(str(path))
     except ConfigParseError as exc:
-        reason = str(exc).split("\n")[0]
+        reason = diagnose_ini(data.decode("utf-8")) or str(exc).split("\n")[0]
         raise InputError(f"not a valid INI file: {reason}", str(path)) from None
 
 
@@ -254,7 +261,9 @@ def _credential_process(facts: Facts) -> CredentialProcess:
     line = split_command(raw, platform_of(facts))
     program = None
     if line.argv and line.unexpanded[:1] != [line.argv[0]]:
-        program = resolve_program(line.argv[0], facts.claude_env)
+        program = resolve_program(map_path(facts, line.argv[0]), facts.claude_env)
+        if program is None and not line.error:
+            line.error = unquoted_space(line.argv, lambda p: Path(map_path(facts, p)).is_file())
     helper_profile = option_value(line.argv, "--profile", "-p") if line.argv else None
     return CredentialProcess(raw, line, line.argv, program, helper_profile)
 

@@ -38,7 +38,7 @@ CASES = [
     ("missing-program", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "does not exist"),
     ("not-executable", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "not executable"),
     ("unbalanced-quotes", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "cannot be split"),
-    ("space-unquoted", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "does not exist"),
+    ("space-unquoted", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "unquoted space"),
     ("expired-stanza", "CONFIG-SHADOWED-CREDS", Status.FAIL, "EXPIRED placeholder"),
     ("static-keys", "CONFIG-SHADOWED-CREDS", Status.FAIL, "never runs"),
     ("env-keys", "CONFIG-SHADOWED-CREDS", Status.FAIL, "shadow credential_process"),

@@ -53,7 +53,10 @@ def test_small_fast_equal_to_the_haiku_tier_is_not_a_warning(tmp_path: Path) -> 
     doc["env"]["ANTHROPIC_SMALL_FAST_MODEL"] = "us.anthropic.claude-sonnet-4-6"
     s.write_settings(doc)
     (small,) = [r for r in only(s, "MODEL-ID") if r.message.startswith("ANTHROPIC_SMALL_FAST_MODEL=")]
-    assert small.status is Status.WARN and "deprecated: use ANTHROPIC_DEFAULT_HAIKU_MODEL" in small.message
+    assert (
+        small.status is Status.WARN
+        and "deprecated and differs from ANTHROPIC_DEFAULT_HAIKU_MODEL" in small.message
+    )
 
 
 # ---- TOKEN-PRESENT --------------------------------------------------------------------------------
@@ -89,6 +92,15 @@ def test_identity_center_profile_is_complete(tmp_path: Path) -> None:
     (r,) = only(variant(tmp_path, "idc-zero-binary"), "CONFIG-PROFILE")
     assert r.status is Status.PASS, r.message
     assert "IAM Identity Center" in r.message and "credential_process" not in r.remediation
+
+
+def test_identity_center_value_with_indented_lines_fails_instead_of_crashing(tmp_path: Path) -> None:
+    """botocore reads indented lines under a key as a sub-section (a dict), which once crashed the check."""
+    s = variant(tmp_path, "idc-zero-binary")
+    text = s.aws_config.read_text()
+    s.aws_config.write_text(text.replace("sso_session = ClaudeCode-session", "sso_session =\n  nested = x", 1))
+    (r,) = only(s, "CONFIG-PROFILE")
+    assert r.status is Status.FAIL and "sso_session has indented lines" in r.message, r.message
 
 
 def test_identity_center_profile_without_its_sso_session_section_fails(tmp_path: Path) -> None:

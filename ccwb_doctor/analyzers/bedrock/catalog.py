@@ -75,9 +75,11 @@ class Partition:
 def partitions() -> tuple[Partition, ...]:
     """Partitions from botocore's ``partitions.json`` (falls back to a built-in table)."""
     try:
-        import botocore.loaders
+        from ccwb_doctor.analyzers.botocore_lite import (
+            load_data,  # botocore's loader search, without its imports
+        )
 
-        data = botocore.loaders.create_loader().load_data("partitions")
+        data = load_data("partitions")
         out = []
         for p in data["partitions"]:
             regions = tuple(r for r in p.get("regions", {}) if not r.endswith("-global"))

@@ -30,8 +30,14 @@ def _deprecation(m: Any, mc: Any) -> str:
     if not m.deprecated:
         return ""
     newer = DEPRECATED_VARS.get(m.var, "ANTHROPIC_DEFAULT_HAIKU_MODEL")
-    same = any(o.var == newer and o.value == m.value for o in mc.models)
-    return "" if same else f" ({m.var} is deprecated: use {newer})"
+    if any(o.var == newer and o.value == m.value for o in mc.models):
+        return ""
+    if any(o.var == newer for o in mc.models):
+        return f" ({m.var} is deprecated and differs from {newer}, which Claude Code uses instead)"
+    return (
+        f" ({m.var} is deprecated: Claude Code still reads it, but a release that drops it falls back to its "
+        f"built-in default for that tier, which the permission policy may not allow; set {newer} to the same value)"
+    )
 
 
 def _alias_resolution(m: Any, mc: Any) -> list[Any] | None:

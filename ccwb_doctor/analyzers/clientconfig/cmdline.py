@@ -25,7 +25,9 @@ class CommandLine:
 
 def split_command(raw: str, platform: str) -> CommandLine:
     """Split like botocore.compat.compat_shell_split: shlex on POSIX, botocore's own splitter on win32."""
-    from botocore.compat import compat_shell_split
+    from ccwb_doctor.analyzers.botocore_lite import (
+        compat_shell_split,
+    )  # botocore's code, without botocore.compat's imports
 
     cl = CommandLine(raw=raw, platform=platform)
     try:
