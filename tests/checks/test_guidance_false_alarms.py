@@ -98,7 +98,9 @@ def test_identity_center_value_with_indented_lines_fails_instead_of_crashing(tmp
     """botocore reads indented lines under a key as a sub-section (a dict), which once crashed the check."""
     s = variant(tmp_path, "idc-zero-binary")
     text = s.aws_config.read_text()
-    s.aws_config.write_text(text.replace("sso_session = ClaudeCode-session", "sso_session =\n  nested = x", 1))
+    s.aws_config.write_text(
+        text.replace("sso_session = ClaudeCode-session", "sso_session =\n  nested = x", 1)
+    )
     (r,) = only(s, "CONFIG-PROFILE")
     assert r.status is Status.FAIL and "sso_session has indented lines" in r.message, r.message
 
