@@ -5,7 +5,7 @@ File layout (the doctor's facts read it): ``$XDG_CACHE_HOME`` or ``~/.cache`` +
 "credentials_exp": int, "id_token": str, "id_token_exp": int, "issuer", "client_id", "profile",
 "role_arn", "updated_at"} and ``<profile>.refresh.json`` = {"refresh_token": str, "issuer",
 "client_id", "updated_at"}; ``<profile>.lock`` is the inter-process lock and ``<profile>.failed.json``
-= {"reason", "code", "at", "pid"} the last lock holder's failure (reused by the processes that waited). Standard library only (hot path);
+= {"reason", "code", "stage", "at", "pid"} the last lock holder's failure (reused by the processes that waited). Standard library only (hot path);
 ``keyring`` is imported only when credential_storage is "keyring".
 """
 

@@ -130,7 +130,14 @@ def obtain(
         if lock.waited:
             failure = cache.read_json(store.paths["failed"]) or {}
             at = failure.get("at")
-            if isinstance(at, int | float) and started - 1 <= at and time.time() - at < FAILURE_TTL:
+            same_step = failure.get("stage") != "sts" or want == "credentials"  # an STS refusal says
+            # nothing about an ID-token-only request (--print-id-token), which never calls STS
+            if (
+                same_step
+                and isinstance(at, int | float)
+                and started - 1 <= at
+                and time.time() - at < FAILURE_TTL
+            ):
                 code = failure.get("code")
                 raise HelperError(
                     f"{failure.get('reason') or 'failed'} (another helper process just failed this way "
@@ -141,12 +148,11 @@ def obtain(
             result = _obtain_locked(cfg, name, store, session, want, device, no_browser)
         except HelperError as exc:
             reason = scrub(exc.reason.split("\n", 1)[0])
-            cache.write_json(
-                store.paths["failed"],
-                {"reason": reason, "code": exc.code, "at": time.time(), "pid": os.getpid()},
-            )
+            marker = {"reason": reason, "code": exc.code, "stage": getattr(exc, "stage", "idp")}
+            cache.write_json(store.paths["failed"], {**marker, "at": time.time(), "pid": os.getpid()})
             raise
-        cache.remove(store.paths["failed"])
+        if want == "credentials" or (cache.read_json(store.paths["failed"]) or {}).get("stage") != "sts":
+            cache.remove(store.paths["failed"])  # (an ID token alone does not show that STS works now)
         return result
 
 
@@ -179,6 +185,7 @@ def _obtain_locked(
         except HelperError as exc:
             if attempt is not None and ("ExpiredToken" in exc.reason or "InvalidIdentityToken" in exc.reason):
                 continue  # the cached token went stale for AWS: get a new one once
+            exc.stage = "sts"  # type: ignore[attr-defined]
             raise
         session = {**base, "credentials": creds, "credentials_exp": int(expires_epoch(creds))}
         session.update({"role_arn": cfg.get("federated_role_arn"), "updated_at": int(time.time())})

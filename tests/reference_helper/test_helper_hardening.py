@@ -474,3 +474,52 @@ def test_no_refresh_token_explained_once(helper: Helper) -> None:
     assert proc.stderr.count("issued no refresh token") == 1 and "offline_access" in proc.stderr
     assert not helper.refresh_file.exists()
     assert PROFILE in helper.cache_file.name
+
+
+def test_sts_failure_not_reused_by_id_token_waiter(helper: Helper) -> None:
+    """A waiting --print-id-token (the doctor's TOKEN-PRESENT) never calls STS: an STS refusal of the
+    lock holder is not its failure; a waiting credentials request does reuse it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class SlowDeny(BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            return
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            time.sleep(2)
+            body = (
+                b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Code>AccessDenied'
+                b"</Code><Message>Not authorized</Message></Error></ErrorResponse>"
+            )
+            self.send_response(403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowDeny)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        assert_credentials(helper.run())  # a refresh token to work with
+        helper.run("--clear-cache")
+        assert helper.run("--print-id-token").returncode == 0  # cache an ID token, no credentials
+        env = {**helper.env, "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{server.server_address[1]}"}
+        holder = subprocess.Popen(
+            helper.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(1.0)  # the holder is inside its 2 s STS call
+        waiters = [
+            subprocess.Popen(
+                helper.argv(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for args in (("--print-id-token",), ())
+        ]
+        h_out, h_err = holder.communicate(timeout=60)
+        (t_out, t_err), (c_out, c_err) = (w.communicate(timeout=60) for w in waiters)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert holder.returncode == 1 and "AccessDenied" in h_err
+    assert waiters[0].returncode == 0 and t_out.startswith("eyJ"), t_err
+    assert waiters[1].returncode == 1 and "AccessDenied" in c_err
+    assert "another helper process just failed this way" in c_err
