@@ -84,9 +84,9 @@ def start_no_browser(h: Helper, env: dict[str, str] | None = None) -> tuple[subp
     )
     assert proc.stderr is not None
     url, deadline = "", time.monotonic() + 20
-    while "/v1/authorize?" not in url and time.monotonic() < deadline:
+    while "response_type=code" not in url and time.monotonic() < deadline:
         url = proc.stderr.readline().strip()
-    assert "/v1/authorize?" in url, "the helper printed no authorization URL"
+    assert "response_type=code" in url, f"the helper printed no authorization URL: {url!r}"
     return proc, url
 
 
