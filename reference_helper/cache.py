@@ -4,7 +4,8 @@ File layout (the doctor's facts read it): ``$XDG_CACHE_HOME`` or ``~/.cache`` +
 ``/ccwb-credential-process/<profile>.json`` = {"credentials": {credential_process JSON},
 "credentials_exp": int, "id_token": str, "id_token_exp": int, "issuer", "client_id", "profile",
 "role_arn", "updated_at"} and ``<profile>.refresh.json`` = {"refresh_token": str, "issuer",
-"client_id", "updated_at"}; ``<profile>.lock`` is the inter-process lock. Standard library only (hot path);
+"client_id", "updated_at"}; ``<profile>.lock`` is the inter-process lock and ``<profile>.failed.json``
+= {"reason", "code", "stage", "at", "pid"} the last lock holder's failure (reused by the processes that waited). Standard library only (hot path);
 ``keyring`` is imported only when credential_storage is "keyring".
 """
 
@@ -14,6 +15,8 @@ import contextlib
 import json
 import os
 import re
+import stat
+import sys
 import time
 from typing import Any
 
@@ -21,6 +24,9 @@ from .errors import HelperError
 
 KEYRING_SERVICE = "ccwb-credential-process"
 _UNSAFE = re.compile(r"[^\w.-]")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+MAX_SIZE = 1024 * 1024
+PROG = "ccwb-credential-process"  # set by ccwb-otel-headers for its own messages
 
 
 def cache_dir(env: Any = None) -> str:
@@ -37,6 +43,7 @@ def paths(profile: str, env: Any = None) -> dict[str, str]:
         "session": os.path.join(root, f"{safe}.json"),
         "refresh": os.path.join(root, f"{safe}.refresh.json"),
         "lock": os.path.join(root, f"{safe}.lock"),
+        "failed": os.path.join(root, f"{safe}.failed.json"),
     }
 
 
@@ -44,24 +51,97 @@ def ensure_dir(path: str) -> None:
     os.makedirs(path, mode=0o700, exist_ok=True)
 
 
-def read_json(path: str) -> dict[str, Any] | None:
-    """The cached object, or None when absent or unreadable (a damaged cache is a cache miss)."""
+def warn(message: str) -> None:
+    """One line on stderr, prefixed with the running program's name (stdout is a protocol channel)."""
+    sys.stderr.write(f"{PROG}: {message}\n")
+    sys.stderr.flush()
+
+
+_REFUSED: set[str] = set()
+
+
+def _refuse(path: str, why: str) -> None:
+    if path in _REFUSED:  # once per run, however often the file is consulted
+        return
+    _REFUSED.add(path)
+    warn(
+        f"ignoring {path}: {why}; remove it (or run ccwb-credential-process --clear-cache) "
+        "and the helper will sign in again and write a private copy"
+    )
+
+
+def open_private(path: str) -> int | None:
+    """A read-only fd on ``path`` if it is a regular file of ours with mode 0600 (or stricter).
+
+    Never follows a symlink (O_NOFOLLOW), never blocks on a FIFO or device (lstat first, then
+    O_NONBLOCK and a re-check of the opened file). None when absent; None plus one stderr line when
+    the file is refused (another owner, group/other permissions, not a regular file).
+    """
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _refuse(path, f"cannot inspect it ({exc.strerror})")
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        _refuse(path, "it is a symlink" if stat.S_ISLNK(st.st_mode) else "it is not a regular file")
+        return None
+    flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _refuse(path, f"cannot open it safely ({exc.strerror})")
+        return None
+    st = os.fstat(fd)
+    why = _unsafe(st)
+    if why:
+        os.close(fd)
+        _refuse(path, why)
+        return None
+    return fd
+
+
+def _unsafe(st: os.stat_result) -> str | None:
+    if not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file"
+    if os.name == "nt":  # pragma: no cover - ownership and modes are ACLs there
+        return None
+    if st.st_uid != os.getuid():
+        return f"it is owned by uid {st.st_uid}, not by you (uid {os.getuid()})"
+    if st.st_mode & 0o077:
+        return f"its mode is {stat.S_IMODE(st.st_mode):04o}, looser than 0600"
+    return None
+
+
+def read_json(path: str) -> dict[str, Any] | None:
+    """The cached object, or None when absent, refused or unreadable (a damaged cache is a cache miss)."""
+    fd = open_private(path)
+    if fd is None:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            data = json.loads(fh.read(MAX_SIZE))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
 def write_json(path: str, obj: dict[str, Any]) -> None:
-    """Write to a 0600 temp file in the same directory, fsync, then atomically replace ``path``."""
+    """Write a fresh 0600 temp file in the same directory (mkstemp: O_EXCL, O_NOFOLLOW, random name),
+    fsync, then atomically replace ``path`` (a symlink or FIFO planted at ``path`` is replaced, never
+    followed or opened)."""
     directory = os.path.dirname(path)
     ensure_dir(directory)
+    import tempfile  # noqa: PLC0415 - write path only (keeps the cached path's imports small)
+
     data = json.dumps(obj, separators=(",", ":")).encode()
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
+        if os.name != "nt":
+            os.fchmod(fd, 0o600)
         half = len(data) // 2
         os.write(fd, data[:half])
         pause = os.environ.get("CCWB_CACHE_WRITE_PAUSE")  # test hook: widen the kill window
@@ -85,6 +165,11 @@ def write_json(path: str, obj: dict[str, Any]) -> None:
             time.sleep(0.05 * (attempt + 1))
 
 
+def remove(path: str) -> bool:
+    """Delete ``path`` if present (a symlink itself, never its target). True when something was removed."""
+    return _unlink(path)
+
+
 def _unlink(path: str) -> bool:
     try:
         os.unlink(path)
@@ -104,7 +189,7 @@ def sweep_temp(directory: str, max_age: float = 60.0) -> None:
         if name.startswith(".") and name.endswith(".tmp"):
             full = os.path.join(directory, name)
             try:
-                if now - os.stat(full).st_mtime > max_age:
+                if now - os.lstat(full).st_mtime > max_age:
                     os.unlink(full)
             except OSError:
                 pass
@@ -155,14 +240,31 @@ class Store:
         else:
             write_json(self.paths["session"], obj)
 
-    def load_refresh(self) -> str | None:
+    def load_refresh(self, issuer: str | None = None, client_id: Any = None) -> str | None:
+        """The stored refresh token; with ``issuer``, only if it was issued by that IdP to ``client_id``.
+
+        A token bound elsewhere (the profile's issuer or client id changed) is deleted, never sent:
+        presenting it to another IdP would hand that IdP a credential of the old one.
+        """
         data = (
             self._kr_get(self.profile + ".refresh")
             if self.storage == "keyring"
             else read_json(self.paths["refresh"])
         )
         token = (data or {}).get("refresh_token")
-        return token if isinstance(token, str) and token else None
+        if not (isinstance(token, str) and token):
+            return None
+        if issuer is not None and (
+            (data or {}).get("issuer") != issuer or (data or {}).get("client_id") != client_id
+        ):
+            self.save_refresh(None)
+            warn(
+                f"the stored refresh token was issued by {(data or {}).get('issuer')!r} to client "
+                f"{(data or {}).get('client_id')!r}, not by {issuer!r} to {client_id!r} (config.json changed): "
+                "discarded unused; signing in again"
+            )
+            return None
+        return token
 
     def save_refresh(self, token: str | None, meta: dict[str, Any] | None = None) -> None:
         obj = None if not token else {"refresh_token": token, "updated_at": int(time.time()), **(meta or {})}
@@ -181,7 +283,7 @@ class Store:
                 if self._kr_get(user) is not None:
                     self._kr_set(user, None)
                     removed.append(f"keyring:{KEYRING_SERVICE}/{user}")
-        for key in ("session", "refresh"):
+        for key in ("session", "refresh", "failed"):
             if _unlink(self.paths[key]):
                 removed.append(self.paths[key])
         return removed

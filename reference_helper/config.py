@@ -86,3 +86,42 @@ def load(
         known = ", ".join(sorted(profiles)) or "none"
         raise HelperError(f"profile {name!r} not found in {path} (profiles: {known})", 2)
     return path, shape, name, normalise(profiles[name])
+
+
+def _auto_type(domain: str) -> str:
+    host = domain.split("/")[0].lower()
+    for suffix, kind in (
+        (".okta.com", "okta"),
+        (".oktapreview.com", "okta"),
+        (".okta-emea.com", "okta"),
+        (".auth0.com", "auth0"),
+        ("login.microsoftonline.com", "azure"),
+        (".amazoncognito.com", "cognito"),
+        ("accounts.google.com", "google"),
+    ):
+        if host.endswith(suffix):
+            return kind
+    return "generic"
+
+
+def issuer_of(cfg: dict[str, Any]) -> str:
+    """The OIDC issuer for a normalised profile (explicit oidc_issuer_url wins)."""
+    if cfg.get("oidc_issuer_url"):
+        return str(cfg["oidc_issuer_url"])
+    domain = str(cfg.get("provider_domain") or "").removeprefix("https://").removeprefix("http://")
+    kind = cfg.get("provider_type") or "auto"
+    if kind == "auto":
+        kind = _auto_type(domain)
+    if kind == "okta":
+        server = cfg.get("okta_auth_server_id")
+        return f"https://{domain.rstrip('/')}" + (f"/oauth2/{server}" if server else "")
+    if kind == "auth0":
+        return f"https://{domain.rstrip('/')}/"
+    if kind == "google":
+        return "https://accounts.google.com"
+    if kind == "cognito" and cfg.get("cognito_user_pool_id"):
+        pool = str(cfg["cognito_user_pool_id"])
+        return f"https://cognito-idp.{pool.split('_')[0]}.amazonaws.com/{pool}"
+    if domain:
+        return f"https://{domain.rstrip('/')}"
+    raise HelperError("profile has neither oidc_issuer_url nor provider_domain: cannot tell the IdP", 2)

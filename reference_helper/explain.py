@@ -6,7 +6,7 @@ from typing import Any
 
 from . import cache, oidc, sts
 from .errors import HelperError
-from .login import _redirect_port
+from .login import _redirect_port, redirect_host
 
 SECRET_KEYS = {"client_secret"}
 
@@ -17,6 +17,10 @@ def explain(path: str, shape: str, name: str, cfg: dict[str, Any], store: cache.
         issuer_error = None
     except HelperError as exc:
         issuer, issuer_error = None, exc.reason
+    try:
+        host = redirect_host(cfg)
+    except HelperError as exc:
+        host = f"<invalid: {exc.reason}>"
     try:
         port: int | str = _redirect_port(cfg)
     except HelperError as exc:
@@ -39,7 +43,7 @@ def explain(path: str, shape: str, name: str, cfg: dict[str, Any], store: cache.
             "jwks": cfg.get("oidc_jwks_uri") or "(from discovery)",
             "sts": sts.endpoint(cfg),
         },
-        "redirect_uri": f"http://{cfg.get('redirect_host') or 'localhost'}:{port or '<ephemeral>'}/callback",
+        "redirect_uri": f"http://{host}:{port or '<ephemeral>'}/callback",
         "duration_seconds": sts.duration(cfg) if cfg.get("federation_type") == "direct" else None,
         "storage": cfg.get("credential_storage"),
         "paths": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from types import TracebackType
 
@@ -46,7 +47,16 @@ class FileLock:
         self.waited = False
 
     def __enter__(self) -> FileLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.path, flags, 0o600)
+        except OSError as exc:
+            raise HelperError(
+                f"cannot open the lock file {self.path} ({exc.strerror}): remove it if it is a symlink"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device planted there: never block on it
+            os.close(fd)
+            raise HelperError(f"the lock file {self.path} is not a regular file: remove it and run again")
         deadline = time.monotonic() + self.timeout
         delay = 0.01
         while not _try_lock(fd):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import html
 import os
 import secrets
@@ -76,6 +77,10 @@ class _LoopbackServer(ThreadingHTTPServer):
 class _Callback(BaseHTTPRequestHandler):
     result: dict[str, str] | None = None
     expected_path = "/callback"
+    state = ""  # the state of the current authorization request (set per login)
+    issuer = ""  # RFC 9207: the configured issuer an ``iss`` response parameter must equal
+    iss_required = False  # the IdP advertises authorization_response_iss_parameter_supported
+    ignored = 0  # callbacks answered 400 because their state is not this login's
     timeout = 10  # per-connection socket timeout
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -90,12 +95,27 @@ class _Callback(BaseHTTPRequestHandler):
         if not {"code", "error", "state"} & set(query):  # a stray hit on /callback (prefetch, scanner)
             self._reply(400, "<p>Not a sign-in callback. Still waiting for the IdP.</p>")
             return
-        if "code" in query:
+        cls = type(self)
+        if cls.result is not None or not hmac.compare_digest(
+            query.get("state", "").encode(), cls.state.encode()
+        ):  # an old tab, a replayed or forged link: not our response; keep waiting (RFC 6749 §10.12)
+            cls.ignored += 1
+            self._reply(
+                400,
+                "<p>This sign-in response does not belong to the current sign-in (an old tab or a forged "
+                "link) and was ignored. Still waiting for the IdP.</p>",
+            )
+            return
+        iss = query.get("iss")
+        if (iss is not None and iss != cls.issuer) or (iss is None and cls.iss_required):
+            # RFC 9207 §2.4: a response from another issuer (mix-up) is rejected, not redeemed
+            query = {"_iss_mismatch": iss or "(none)"}
+            self._reply(400, "<p>Sign-in refused: the response came from an unexpected issuer.</p>")
+        elif "code" in query:
             self._reply(200, SUCCESS_PAGE)
         else:
             self._reply(400, f"<p>Sign-in failed: {html.escape(query.get('error', 'no code'))}</p>")
-        if type(self).result is None:
-            type(self).result = query
+        cls.result = query
 
     def _reply(self, status: int, body: str) -> None:
         data = body.encode()
@@ -118,12 +138,29 @@ def _redirect_port(cfg: dict[str, Any]) -> int:
     return port
 
 
+REDIRECT_HOSTS = ("127.0.0.1", "localhost")
+
+
+def redirect_host(cfg: dict[str, Any]) -> str:
+    """The redirect URI's host: the IP literal by default (RFC 8252 §8.3), ``localhost`` on request."""
+    host = str(cfg.get("redirect_host") or REDIRECT_HOSTS[0])
+    if host not in REDIRECT_HOSTS:
+        raise HelperError(f"redirect_host must be 127.0.0.1 (default) or localhost (got {host!r})", 2)
+    return host
+
+
 def browser_login(cfg: dict[str, Any], ep: Endpoints, no_browser: bool) -> tuple[dict[str, Any], str]:
     """Run the authorization-code flow; returns (token response, nonce)."""
     if not ep.authorization:
         raise HelperError("IdP advertises no authorization_endpoint; use --device")
     http.check_url(ep.authorization, "authorization_endpoint")
-    handler = type("_CB", (_Callback,), {"result": None})
+    host = redirect_host(cfg)
+    state = _b64(secrets.token_bytes(16))
+    handler = type(
+        "_CB",
+        (_Callback,),
+        {"result": None, "state": state, "issuer": ep.issuer, "iss_required": ep.iss_param, "ignored": 0},
+    )
     try:
         server = _LoopbackServer(("127.0.0.1", _redirect_port(cfg)), handler)
     except OSError as exc:
@@ -132,9 +169,9 @@ def browser_login(cfg: dict[str, Any], ep: Endpoints, no_browser: bool) -> tuple
         ) from None
     with server:
         port = server.server_address[1]
-        redirect_uri = f"http://{cfg.get('redirect_host') or 'localhost'}:{port}/callback"
+        redirect_uri = f"http://{host}:{port}/callback"
         verifier = _b64(secrets.token_bytes(32))
-        state, nonce = _b64(secrets.token_bytes(16)), _b64(secrets.token_bytes(16))
+        nonce = _b64(secrets.token_bytes(16))
         params = {
             "response_type": "code",
             "client_id": str(cfg.get("client_id") or ""),
@@ -157,19 +194,27 @@ def browser_login(cfg: dict[str, Any], ep: Endpoints, no_browser: bool) -> tuple
             )
             + f"\n  {url}"
         )
-        deadline = time.monotonic() + login_timeout()
+        deadline = time.monotonic() + min(login_timeout(), http.remaining("waiting for the sign-in"))
         while handler.result is None:
             left = deadline - time.monotonic()
             if left <= 0:
+                stale = (
+                    f" ({handler.ignored} callback{' whose state does' if handler.ignored == 1 else 's whose state do'}"
+                    " not match this sign-in (an old tab or a forged link) "
+                    f"{'was' if handler.ignored == 1 else 'were'} ignored)"
+                    if handler.ignored
+                    else ""
+                )
                 raise HelperError(
-                    f"no sign-in callback within {login_timeout():.0f}s; run again, or use --device on a headless machine"
+                    f"no sign-in callback within {login_timeout():.0f}s{stale}; run again, or use --device on a headless machine"
                 )
             server.timeout = min(left, 0.2)
             server.handle_request()
     result = handler.result
-    if result.get("state") != state:
+    if "_iss_mismatch" in result:
         raise HelperError(
-            "login callback state does not match the request (possible CSRF); sign-in aborted, try again"
+            f"the sign-in response names issuer {result['_iss_mismatch']!r}, not {ep.issuer!r} "
+            "(RFC 9207 mix-up protection): refused; check oidc_issuer_url and sign in again"
         )
     if "code" not in result:
         err = result.get("error", "no code")
@@ -199,7 +244,9 @@ def device_login(cfg: dict[str, Any], ep: Endpoints) -> dict[str, Any]:
     target = start.get("verification_uri_complete") or start.get("verification_uri")
     say(f"To sign in, open {target}\n  and confirm the code: {start.get('user_code')}")
     interval = max(float(start.get("interval") or 5), 0.2)
-    deadline = time.monotonic() + min(float(start.get("expires_in") or 600), login_timeout())
+    deadline = time.monotonic() + min(
+        float(start.get("expires_in") or 600), login_timeout(), http.remaining("the device sign-in")
+    )
     poll = {"grant_type": DEVICE_GRANT, "device_code": start["device_code"]}
     while time.monotonic() < deadline:
         time.sleep(interval)

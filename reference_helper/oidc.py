@@ -7,51 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import http
+from .config import issuer_of  # lives in config: standard library only, used on the hot path
 from .errors import HelperError, add_secret
 
 ALLOWED_ALGS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 _KTY = {"R": "RSA", "P": "RSA", "E": "EC"}
 DEFAULT_SCOPES = "openid profile email offline_access"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-def _auto_type(domain: str) -> str:
-    host = domain.split("/")[0].lower()
-    for suffix, kind in (
-        (".okta.com", "okta"),
-        (".oktapreview.com", "okta"),
-        (".okta-emea.com", "okta"),
-        (".auth0.com", "auth0"),
-        ("login.microsoftonline.com", "azure"),
-        (".amazoncognito.com", "cognito"),
-        ("accounts.google.com", "google"),
-    ):
-        if host.endswith(suffix):
-            return kind
-    return "generic"
-
-
-def issuer_of(cfg: dict[str, Any]) -> str:
-    """The OIDC issuer for a normalised profile (explicit oidc_issuer_url wins)."""
-    if cfg.get("oidc_issuer_url"):
-        return str(cfg["oidc_issuer_url"])
-    domain = str(cfg.get("provider_domain") or "").removeprefix("https://").removeprefix("http://")
-    kind = cfg.get("provider_type") or "auto"
-    if kind == "auto":
-        kind = _auto_type(domain)
-    if kind == "okta":
-        server = cfg.get("okta_auth_server_id")
-        return f"https://{domain.rstrip('/')}" + (f"/oauth2/{server}" if server else "")
-    if kind == "auth0":
-        return f"https://{domain.rstrip('/')}/"
-    if kind == "google":
-        return "https://accounts.google.com"
-    if kind == "cognito" and cfg.get("cognito_user_pool_id"):
-        pool = str(cfg["cognito_user_pool_id"])
-        return f"https://cognito-idp.{pool.split('_')[0]}.amazonaws.com/{pool}"
-    if domain:
-        return f"https://{domain.rstrip('/')}"
-    raise HelperError("profile has neither oidc_issuer_url nor provider_domain: cannot tell the IdP", 2)
 
 
 def scopes_of(cfg: dict[str, Any]) -> str:
@@ -67,6 +29,7 @@ class Endpoints:
     token: str
     jwks: str
     device: str | None
+    iss_param: bool = False  # RFC 9207 authorization_response_iss_parameter_supported
 
 
 def discover(cfg: dict[str, Any]) -> Endpoints:
@@ -95,6 +58,7 @@ def discover(cfg: dict[str, Any]) -> Endpoints:
         merged["token_endpoint"],
         merged["jwks_uri"],
         merged["device_authorization_endpoint"],
+        doc.get("authorization_response_iss_parameter_supported") is True,
     )
 
 
@@ -116,8 +80,12 @@ class GrantError(HelperError):
         self.error = error
 
 
-def token_request(cfg: dict[str, Any], ep: Endpoints, form: dict[str, str]) -> dict[str, Any]:
-    """POST a grant to the token endpoint; returns the token response (secrets registered for scrubbing)."""
+def token_request(
+    cfg: dict[str, Any], ep: Endpoints, form: dict[str, str], require_id_token: bool = True
+) -> dict[str, Any]:
+    """POST a grant to the token endpoint; returns the token response (secrets registered for scrubbing).
+
+    A refresh response may omit the id_token (OIDC Core §12.2): pass ``require_id_token=False``."""
     try:
         body = http.request(ep.token, {**form, **_client_auth(cfg)})
     except http.HTTPFailure as exc:
@@ -129,9 +97,11 @@ def token_request(cfg: dict[str, Any], ep: Endpoints, form: dict[str, str]) -> d
         data = json.loads(body)
     except ValueError:
         raise HelperError("IdP token endpoint did not return JSON") from None
+    if not isinstance(data, dict):
+        raise HelperError("IdP token endpoint did not return a JSON object")
     for key in ("id_token", "access_token", "refresh_token"):
-        add_secret(data.get(key))
-    if not isinstance(data.get("id_token"), str):
+        add_secret(data.get(key) if isinstance(data.get(key), str) else None)
+    if require_id_token and not isinstance(data.get("id_token"), str):
         raise HelperError("IdP token response has no id_token (is the openid scope allowed for this client?)")
     return data
 
@@ -189,6 +159,15 @@ def verify_id_token(
         ) from None
     except jwt.PyJWTError as exc:
         raise HelperError(f"ID token rejected: {exc.__class__.__name__}: {exc}") from None
+    aud = claims.get("aud")
+    azp = claims.get("azp")
+    client_id = str(cfg.get("client_id") or "")
+    if (isinstance(aud, list) and len(aud) > 1 and azp is None) or (azp is not None and azp != client_id):
+        # OIDC Core §3.1.3.7 (4, 5): with several audiences the token must name us as its authorized party
+        raise HelperError(
+            f"ID token has audiences {aud!r} and azp {azp!r}: it was not issued to client_id {client_id!r}; "
+            "refusing to use it (check client_id in config.json and the IdP app's audience settings)"
+        )
     if nonce is not None and claims.get("nonce") != nonce:
         raise HelperError("ID token nonce does not match the login request: possible replay, try again")
     return claims

@@ -56,8 +56,22 @@ def headers_from_claims(claims: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+USAGE = f"""usage: {PROG} [--profile NAME] | --version
+Prints Claude Code otelHeadersHelper JSON (user attribution headers) from the ID token that
+ccwb-credential-process cached for the config.json profile. No network."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    cache.PROG = PROG
+    if args and args[0] in ("--version", "-v"):  # never touches config or cache
+        from ccwb_doctor import __version__
+
+        sys.stdout.write(f"{PROG} {__version__}\n")
+        return 0
+    if args and args[0] in ("--help", "-h"):
+        sys.stdout.write(USAGE + "\n")
+        return 0
     profile = None
     if len(args) >= 2 and args[0] in ("--profile", "-p"):
         profile = args[1]
@@ -69,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except HelperError as exc:
         sys.stderr.write(f"{PROG}: {exc.reason}\n")
         return exc.code
-    from .session import unverified_claims
+    from .session import bound_to, unverified_claims
 
-    token = session.get("id_token")
+    token = session.get("id_token") if bound_to(session, cfg) else None  # not another IdP's token
     claims = unverified_claims(token) if isinstance(token, str) else {}
     if not claims:
         sys.stderr.write(

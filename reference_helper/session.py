@@ -20,9 +20,25 @@ def expires_epoch(creds: dict[str, Any]) -> float:
         return 0.0
 
 
+def bound_to(session: dict[str, Any] | None, cfg: dict[str, Any]) -> bool:
+    """The cached entry was made for this profile's IdP (issuer) and client id (both may change)."""
+    from .config import issuer_of
+    from .errors import HelperError
+
+    if not session or session.get("client_id") != cfg.get("client_id"):
+        return False
+    try:
+        return session.get("issuer") == issuer_of(cfg)
+    except HelperError:
+        return False
+
+
 def creds_fresh(session: dict[str, Any] | None, cfg: dict[str, Any], now: float | None = None) -> bool:
-    """Cached credentials usable: same role, complete, and more than the advisory window (+margin) left."""
+    """Cached credentials usable: same role, IdP and client, complete, and more than the advisory
+    window (+margin) left."""
     if not session or session.get("role_arn") != cfg.get("federated_role_arn"):
+        return False
+    if not bound_to(session, cfg):
         return False
     creds = session.get("credentials")
     if not isinstance(creds, dict) or creds.get("Version") != 1:

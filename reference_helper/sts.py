@@ -137,7 +137,7 @@ def assume_role(cfg: dict[str, Any], id_token: str, claims: dict[str, Any]) -> d
         "DurationSeconds": str(duration(cfg)),
     }
     try:
-        body = http.request(url, form, timeout=30, ca_env="AWS_CA_BUNDLE")
+        body = http.request(url, form, timeout=max(30.0, http.http_timeout()), ca_env="AWS_CA_BUNDLE")
     except http.HTTPFailure as exc:
         code, message = parse_error(exc.body)
         raise HelperError(_explain(code or f"HTTP {exc.status}", message, cfg, claims)) from None

@@ -136,7 +136,7 @@ def test_no_browser_prints_url_and_waits(helper: Helper) -> None:
     while "/v1/authorize?" not in url and time.monotonic() < deadline:
         url = proc.stderr.readline().strip()
     redirect = urlsplit(dict(parse_qsl(urlsplit(url).query))["redirect_uri"])
-    assert redirect.path == "/callback" and redirect.hostname == "localhost"
+    assert redirect.path == "/callback" and redirect.hostname == "127.0.0.1"  # RFC 8252 §8.3: the IP literal
     idle = socket.create_connection(("127.0.0.1", redirect.port))  # a browser pre-connect that never speaks
     with pytest.raises(OSError):
         socket.create_connection(("::1", redirect.port), timeout=2).close()  # loopback IPv4 only

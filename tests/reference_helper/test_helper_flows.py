@@ -126,9 +126,12 @@ def test_device_flow_denied(helper: Helper) -> None:
 
 
 def test_state_mismatch_rejected(helper: Helper) -> None:
-    proc = helper.run(env={"FIXTURE_BROWSER_STATE": "forged-state"})
+    # the mismatched callback is ignored (never redeemed); the login waits on, and its timeout says why
+    proc = helper.run(env={"FIXTURE_BROWSER_STATE": "forged-state", "CCWB_LOGIN_TIMEOUT": "3"})
     assert proc.returncode != 0 and proc.stdout == ""
-    assert "state does not match" in proc.stderr
+    assert (
+        "1 callback whose state does not match this sign-in" in proc.stderr and "was ignored" in proc.stderr
+    )
     assert helper.idp.count("token") == 0 and helper.sts.calls == 0 and not helper.cache_file.exists()
 
 

@@ -219,11 +219,14 @@ def test_cli_parse_total(argv: list[str]) -> None:
 
 
 def test_creds_fresh_uses_botocore_advisory_window() -> None:
-    cfg = {"federated_role_arn": "arn:r"}
+    cfg = {"federated_role_arn": "arn:r", "oidc_issuer_url": "https://idp.example", "client_id": "c"}
     now = time.time()
     creds = {"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", "SessionToken": "T", "Expiration": "x"}
-    base = {"role_arn": "arn:r", "credentials": creds}
+    base = {"role_arn": "arn:r", "credentials": creds, "issuer": "https://idp.example", "client_id": "c"}
     assert session.creds_fresh(base | {"credentials_exp": now + 17 * 60}, cfg, now)
+    # bound to the IdP and client: after either changes in config.json the cache is not served
+    assert not session.creds_fresh(base | {"credentials_exp": now + 3600, "issuer": "https://old"}, cfg, now)
+    assert not session.creds_fresh(base | {"credentials_exp": now + 3600, "client_id": "old"}, cfg, now)
     assert not session.creds_fresh(base | {"credentials_exp": now + 15 * 60}, cfg, now)
     assert not session.creds_fresh(base | {"credentials_exp": now + 3600, "role_arn": "arn:other"}, cfg, now)
     assert not session.creds_fresh(
