@@ -22,15 +22,13 @@ def expire_all(h: Helper, id_token_too: bool = True) -> dict:
     return session
 
 
-def test_fifty_concurrent_processes_one_refresh(helper: Helper) -> None:
+def test_fifty_concurrent_processes_one_refresh(helper: Helper, spawn) -> None:
     assert_credentials(helper.run())
     expire_all(helper)
     tokens, sts_calls = helper.idp.count("token"), helper.sts.calls
     helper.idp.slow_seconds = 0.0
     procs = [
-        subprocess.Popen(
-            helper.argv(), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        spawn(helper.argv(), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(50)
     ]
     results = [p.communicate(timeout=60) for p in procs]
@@ -45,10 +43,10 @@ def test_fifty_concurrent_processes_one_refresh(helper: Helper) -> None:
     assert helper.sts.calls == sts_calls + 1
 
 
-def test_killed_writer_never_leaves_a_half_written_cache(helper: Helper) -> None:
+def test_killed_writer_never_leaves_a_half_written_cache(helper: Helper, spawn) -> None:
     assert_credentials(helper.run())
     before = expire_all(helper, id_token_too=False)  # STS only: the one write is the session cache
-    proc = subprocess.Popen(
+    proc = spawn(
         helper.argv(),
         env={**helper.env, "CCWB_CACHE_WRITE_PAUSE": "10"},
         stdout=subprocess.PIPE,

@@ -125,9 +125,9 @@ def test_https_idp_with_trustme(tmp_path: Path, sts: object) -> None:
         assert h.session()["issuer"] == idp.issuer and idp.issuer.endswith("/")
 
 
-def test_no_browser_prints_url_and_waits(helper: Helper) -> None:
+def test_no_browser_prints_url_and_waits(helper: Helper, spawn) -> None:
     helper.env["BROWSER"] = "/bin/false"
-    proc = subprocess.Popen(
+    proc = spawn(
         helper.argv("--no-browser"), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None

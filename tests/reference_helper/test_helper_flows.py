@@ -90,8 +90,8 @@ def test_revoked_refresh_token_falls_back_to_login(helper: Helper) -> None:
     assert helper.idp.count("authorize") == 2 and helper.idp.count("token") == 3
 
 
-def test_device_flow(helper: Helper) -> None:
-    proc = subprocess.Popen(
+def test_device_flow(helper: Helper, spawn) -> None:
+    proc = spawn(
         helper.argv("--device"), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None
@@ -110,8 +110,8 @@ def test_device_flow(helper: Helper) -> None:
     assert helper.idp.count("authorize") == 0 and helper.idp.count("device_authorization") == 1
 
 
-def test_device_flow_denied(helper: Helper) -> None:
-    proc = subprocess.Popen(
+def test_device_flow_denied(helper: Helper, spawn) -> None:
+    proc = spawn(
         helper.argv("--device"), env=helper.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None

@@ -277,12 +277,14 @@ def silent() -> Iterator[SilentServer]:
     server.close()
 
 
-def test_concurrent_runs_against_a_silent_idp_end_together(helper: Helper, silent: SilentServer) -> None:
+def test_concurrent_runs_against_a_silent_idp_end_together(
+    helper: Helper, silent: SilentServer, spawn
+) -> None:
     helper.write_config(oidc_issuer_url=silent.url + "/")
     env = {**helper.env, "CCWB_HTTP_TIMEOUT": "3", "CCWB_LOGIN_TIMEOUT": "20"}
     start = time.monotonic()
     procs = [
-        subprocess.Popen(helper.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        spawn(helper.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(10)
     ]
     results = [p.communicate(timeout=120) for p in procs]
@@ -476,7 +478,7 @@ def test_no_refresh_token_explained_once(helper: Helper) -> None:
     assert PROFILE in helper.cache_file.name
 
 
-def test_sts_failure_not_reused_by_id_token_waiter(helper: Helper) -> None:
+def test_sts_failure_not_reused_by_id_token_waiter(helper: Helper, spawn) -> None:
     """A waiting --print-id-token (the doctor's TOKEN-PRESENT) never calls STS: an STS refusal of the
     lock holder is not its failure; a waiting credentials request does reuse it."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -504,14 +506,10 @@ def test_sts_failure_not_reused_by_id_token_waiter(helper: Helper) -> None:
         helper.run("--clear-cache")
         assert helper.run("--print-id-token").returncode == 0  # cache an ID token, no credentials
         env = {**helper.env, "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{server.server_address[1]}"}
-        holder = subprocess.Popen(
-            helper.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        holder = spawn(helper.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)  # the holder is inside its 2 s STS call
         waiters = [
-            subprocess.Popen(
-                helper.argv(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
+            spawn(helper.argv(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for args in (("--print-id-token",), ())
         ]
         h_out, h_err = holder.communicate(timeout=60)
