@@ -81,6 +81,26 @@ def js_parse_ini(text: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def js_ignored_lines(text: str) -> list[tuple[int, str]]:
+    """Non-blank, non-comment lines ``parseIni`` silently drops: (1-based line number, line)."""
+    out: list[tuple[int, str]] = []
+    section: str | None = None
+    for no, raw in enumerate(_JS_LINES.split(text), start=1):
+        m = _JS_COMMENT.search(raw)
+        line = (raw[: m.start()] if m else raw).strip(JS_WS)
+        if not line:
+            continue
+        if line[:1] == "[" and line[-1:] == "]":
+            name = line[1:-1]
+            pm = _JS_PREFIX.match(name)
+            section = (pm.group(1) + "." if pm and pm.group(1) in _JS_SECTION_TYPES else None) if pm else name
+            if section is None:
+                out.append((no, raw.strip()))
+        elif not section or line.find("=") <= 0:
+            out.append((no, raw.strip()))
+    return out
+
+
 def js_config_data(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """``getConfigData``: keep ``[default]`` and prefixed sections; ``profile.X`` becomes ``X``."""
     acc: dict[str, dict[str, str]] = {}
@@ -369,8 +389,6 @@ def _run_shell(
 
 def aws_cli(env: Mapping[str, str], platform: str, read: Read, is_executable: IsExec) -> Consumer:
     """botocore's chain: env, assume-role, web identity, SSO, shared credentials, process, config keys."""
-    from botocore.compat import compat_shell_split
-
     home = env.get("HOME") or env.get("USERPROFILE") or ""
     cfg_path, cred_path = boto_paths(env, home)
     profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
@@ -417,28 +435,49 @@ def aws_cli(env: Mapping[str, str], platform: str, read: Read, is_executable: Is
             out.error = "credential_process is a nested sub-section, not a command line"
             return out
         out.line = line
-        try:
-            argv = list(compat_shell_split(line, platform))
-        except ValueError as exc:
-            out.error = f"shlex cannot split it: {exc}"
-            return out
-        out.run = out.argv = argv
-        if not argv:
-            out.error = "the command line is empty"
-            return out
-        out.ok = is_executable(argv[0]) if ("/" in argv[0] or "\\" in argv[0]) else None
-        if out.ok is None:
-            out.error = f"{argv[0]} is looked up on PATH"
-        elif not out.ok:
-            out.error = f"[Errno 2] No such file or directory: {argv[0]!r}"
-            if argv[0].startswith("~") or "$" in argv[0]:
-                out.error += " (no shell runs it: ~ and $VARIABLES stay literal)"
+        _run_shlex(out, line, platform, is_executable)
         return out
     cfg_akid = _static(files.config_profiles.get(profile))
     if cfg_akid is not None:
         out.source, out.ok, out.access_key_id = "static", True, cfg_akid
         return out
     out.error = f"profile {profile} yields no credentials (Unable to locate credentials)"
+    return out
+
+
+def _run_shlex(out: Consumer, line: str, platform: str, is_executable: IsExec) -> None:
+    from botocore.compat import compat_shell_split
+
+    try:
+        argv = list(compat_shell_split(line, platform))
+    except ValueError as exc:
+        out.error = f"shlex cannot split it: {exc}"
+        return
+    out.run = out.argv = argv
+    if not argv:
+        out.error = "the command line is empty"
+        return
+    out.ok = is_executable(argv[0]) if ("/" in argv[0] or "\\" in argv[0]) else None
+    if out.ok is None:
+        out.error = f"{argv[0]} is looked up on PATH"
+    elif not out.ok:
+        out.error = f"[Errno 2] No such file or directory: {argv[0]!r}"
+        if argv[0].startswith("~") or "$" in argv[0]:
+            out.error += " (no shell runs it: ~ and $VARIABLES stay literal)"
+
+
+def process_only(
+    client: str, line: str, env: Mapping[str, str], platform: str, is_executable: IsExec
+) -> Consumer:
+    """How ``client`` would run ``line`` once its chain reaches credential_process (nothing shadowing it)."""
+    out = Consumer(
+        client, env.get("AWS_PROFILE") or "default", "", "", "credential_process", False, line=line
+    )
+    if client == CLAUDE_CODE:
+        env = {**env, "HOME": env.get("HOME") or _js_home(env)}
+        _run_shell(out, line, env, platform, is_executable)
+    else:
+        _run_shlex(out, line, platform, is_executable)
     return out
 
 

@@ -176,8 +176,15 @@ def _load_ini(path: Path, kind: str) -> dict[str, Any]:
 
         return raw_config_parse(str(path))
     except ConfigParseError as exc:
-        reason = str(exc).split("\n")[0]
-        raise InputError(f"not a valid INI file: {reason}", str(path)) from None
+        # botocore rejects it (BOM, repeated key or section, ...); Claude Code's JS SDK may not: judge the
+        # file as the JS SDK reads it and let the CONFIG checks say what the CLI/boto3 will do.
+        from ccwb_doctor.analyzers.consumers import js_load
+
+        sections, _ = js_load(data, kind == "config")
+        reason = " ".join(str(exc).split())
+        if kind == "config":
+            return {"profiles": sections, "botocore_error": reason}
+        return {**sections, "__botocore_error__": reason}
 
 
 @fact("aws_config")
@@ -193,6 +200,7 @@ def _aws_config(facts: Facts) -> dict[str, Any]:
 @fact("aws_credentials")
 def _aws_credentials(facts: Facts) -> dict[str, dict[str, str]]:
     creds = _load_ini(facts.paths.aws_credentials, "credentials")
+    creds.pop("__botocore_error__", None)  # the consumers fact reports it
     for section in creds.values():
         if isinstance(section, dict):
             facts.secrets.add(section.get("aws_secret_access_key"), section.get("aws_session_token"))
