@@ -330,7 +330,7 @@ def claude_code(env: Mapping[str, str], platform: str, read: Read, is_executable
         out.source, out.ok, out.access_key_id = "env", True, env["AWS_ACCESS_KEY_ID"]
         return out
     if data is None:
-        out.error = f"profile {profile} is not in {cfg_path} or {cred_path}"
+        out.error = f"the JS SDK reads no settings for profile {profile} from {cfg_path} or {cred_path}"
         return out
     # resolveProfileData order (role_arn profiles are assume-role and not modelled here)
     akid = _static(data)

@@ -48,6 +48,7 @@ ROWS: list[Row] = [
         "`credential_process =` then the command on an indented line",
         P + "credential_process =\n  " + CP.split("= ", 1)[1],
     ),
+    Row("old Mac line endings (CR only)", (P + CP + "region = us-east-1\n").replace("\n", "\r")),
     Row(
         "env keys **and** AWS_PROFILE set",
         P + CP,
@@ -131,7 +132,7 @@ def render() -> str:
         "env keys are used only when `AWS_PROFILE` is unset and both `AWS_ACCESS_KEY_ID` and",
         "`AWS_SECRET_ACCESS_KEY` are set; then the profile (config profiles merged with credentials-file",
         "sections, credentials keys winning): static keys, then `credential_process`, then SSO. The INI parser",
-        "splits lines on `\\r?\\n`, trims JavaScript whitespace (a BOM included), cuts comments at `#`/`;` that",
+        "splits lines on `\\r?\\n` (a lone CR does not end a line), trims JavaScript whitespace (a BOM included), cuts comments at `#`/`;` that",
         "start the line or follow whitespace, accepts only `=`, merges repeated sections, lets a later key win,",
         "and treats `key =` followed by indented lines as a sub-section. A file it cannot read is treated as",
         'empty. `credential_process` runs as `/bin/sh -c LINE` (POSIX) or `cmd.exe /d /s /c "LINE"` (Windows,',

@@ -84,3 +84,27 @@ def test_healthy_install_lists_both_consumers(guidance: sc.Scenario, run_checks_
         r = res[cid][0]
         assert r.status is Status.PASS, r.message
         assert set(r.evidence["consumers"]) == {"claude-code", "aws-cli"}
+
+
+def test_consumer_model_is_parsing_not_spawning(guidance: sc.Scenario) -> None:
+    """The model adds well under 10 ms to an offline run: it reads two files and spawns nothing."""
+    import os
+    import time
+
+    from ccwb_doctor.analyzers.consumers import consumers
+
+    env = {**guidance.env, "HOME": str(guidance.home), "AWS_PROFILE": guidance.profile}
+
+    def read(path: str) -> bytes | None:
+        return open(path, "rb").read() if os.path.isfile(path) else None  # noqa: SIM115
+
+    def is_exec(path: str) -> bool:
+        return os.access(path, os.X_OK)
+
+    consumers(env, "linux", read, is_exec)  # imports
+    t0 = time.perf_counter()
+    for _ in range(20):
+        cc, cli = consumers(env, "linux", read, is_exec)
+    per_run = (time.perf_counter() - t0) / 20
+    assert cc.helper and cli.helper
+    assert per_run < 0.010, f"{per_run * 1000:.1f} ms per evaluation"

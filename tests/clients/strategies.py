@@ -84,7 +84,7 @@ def config_file(draw: st.DrawFn, name: str) -> str:
         lines += [header(name, "plain"), f"region = {draw(st.sampled_from(REGIONS))}"]
     if draw(st.integers(0, 4)) == 0:
         lines += ["[profile other]", "region = us-west-2"]
-    eol = draw(st.sampled_from(("\n", "\n", "\r\n")))
+    eol = draw(st.sampled_from(("\n", "\n", "\r\n", "\r")))
     text = eol.join(lines) + (eol if draw(st.booleans()) else "")
     return ("\ufeff" if draw(st.integers(0, 6)) == 0 else "") + text
 
