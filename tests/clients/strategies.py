@@ -91,7 +91,9 @@ def config_file(draw: st.DrawFn, name: str) -> str:
 
 @st.composite
 def credentials_file(draw: st.DrawFn, name: str) -> str | None:
-    kind = draw(st.sampled_from(("none", "none", "keys", "region", "other", "prefixed", "partial")))
+    kind = draw(
+        st.sampled_from(("none", "none", "keys", "region", "other", "prefixed", "partial", "process"))
+    )
     if kind == "none":
         return None
     sec = f"[profile {name}]" if kind == "prefixed" else ("[other]" if kind == "other" else f"[{name}]")
@@ -101,6 +103,7 @@ def credentials_file(draw: st.DrawFn, name: str) -> str | None:
         "other": ["aws_access_key_id = AKIDOTHER", "aws_secret_access_key = o"],
         "prefixed": ["aws_access_key_id = AKIDPREFIXED", "aws_secret_access_key = p"],
         "partial": ["aws_access_key_id = AKIDPARTIAL"],
+        "process": [f"credential_process = {draw(command_line())}"],
     }[kind]
     text = "\n".join([sec, *body]) + "\n"
     return ("\ufeff" if draw(st.integers(0, 8)) == 0 else "") + text
@@ -131,4 +134,7 @@ def case(draw: st.DrawFn) -> dict[str, Any]:
     )
     if cfg is not None:
         env["AWS_CONFIG_FILE"] = cfg
+    creds = draw(st.sampled_from((None, None, None, "~/.aws/credentials", "$HOME/.aws/credentials")))
+    if creds is not None:
+        env["AWS_SHARED_CREDENTIALS_FILE"] = creds
     return {"config": draw(config_file(name)), "credentials": draw(credentials_file(name)), "env": env}

@@ -54,3 +54,27 @@ def test_doc_rows_hold_against_real_clients(js_sdk: Path) -> None:
     # and the rows show the disagreements the doc is about
     differ = [r.what for r in consumers_doc.ROWS if len({c.summary() for c in consumers_doc.evaluate(r)}) > 1]
     assert len(differ) >= 10, differ
+
+
+def test_a_wrong_model_is_caught(js_sdk: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The comparison can fail: a model that believes botocore's rule (env keys first even under
+    AWS_PROFILE) for Claude Code disagrees with the real JS SDK on the doc rows."""
+    from ccwb_doctor.analyzers import consumers
+
+    def env_first(env, platform, read, is_exec):  # type: ignore[no-untyped-def]
+        out = consumers.claude_code(env, platform, read, is_exec)
+        if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+            out.source, out.ok, out.access_key_id = "env", True, env["AWS_ACCESS_KEY_ID"]
+        return out
+
+    monkeypatch.setattr(harness, "claude_code", env_first)
+    with tempfile.TemporaryDirectory(prefix="ccwb-doc-") as tmp:
+        root = Path(tmp)
+        mats = [harness.materialise(root, i, _as_case(r)) for i, r in enumerate(consumers_doc.ROWS)]
+        obs = harness.observe(js_sdk, mats, root)
+        wrong = [
+            row.what
+            for row, mat in zip(consumers_doc.ROWS, mats, strict=True)
+            if harness.compare(p := harness.predict(mat)["js"], obs["js"][mat["id"]]) != p
+        ]
+    assert wrong == ["env keys **and** AWS_PROFILE set"]
