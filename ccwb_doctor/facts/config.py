@@ -127,9 +127,13 @@ class ClaudeSettings:
 
 @fact("claude_settings")
 def _claude_settings(facts: Facts) -> ClaudeSettings:
+    from ccwb_doctor.analyzers.settings_layers import layer_files
+
     home: Path = facts.home
     out = ClaudeSettings()
-    candidates = [("user", home / ".claude" / "settings.json")]
+    cfg_dir = facts.env.get("CLAUDE_CONFIG_DIR")
+    user_dir = _user_path(cfg_dir, home, facts.env) if cfg_dir else home / ".claude"
+    candidates = layer_files(user_dir, _project_dir(facts))
     candidates += [("managed", p) for _, p in _managed_paths(facts)]
     for scope, path in candidates:
         try:
@@ -150,6 +154,15 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
     ):
         facts.secrets.add(out.env.get(key))
     return out
+
+
+def _project_dir(facts: Facts) -> Path | None:
+    """The project whose .claude/ settings layers apply: --project, else the working directory (not for a
+    captured --home, which has no working directory of its own)."""
+    given = facts.options.extra.get("project")
+    if given:
+        return Path(str(given))
+    return None if facts.options.home else Path.cwd()
 
 
 @fact("claude_env")
