@@ -45,6 +45,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         client_ids=list(get("client_id") or []),
         scps=[Path(p) for p in get("scp") or []],
         timeout=float(get("timeout") or 30.0),
+        extra={"project": get("project")} if get("project") else {},
     )
 
 

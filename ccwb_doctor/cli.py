@@ -63,6 +63,12 @@ def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None
         "--client-id", metavar="ID", action="append", help="provider client id / audience (repeatable)"
     )
     g.add_argument("--scp", metavar="FILE", action="append", help="organisation SCP document (repeatable)")
+    g.add_argument(
+        "--project",
+        metavar="DIR",
+        help="project whose .claude/settings.json and settings.local.json apply (default: the current "
+        "directory, none with --home)",
+    )
     _output_options(p)
     _selection_options(g)
 

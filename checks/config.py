@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ntpath
 import os
+import posixpath
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +18,32 @@ DOCS_SETTINGS = "https://code.claude.com/docs/en/amazon-bedrock"
 
 def _config_where(facts: Any) -> str:
     return str(facts.paths.aws_config)
+
+
+def _consumers(facts: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """(Claude Code, AWS CLI/boto3, evidence listing each consumer's outcome)."""
+    cc, cli = facts.consumers
+    return cc, cli, {c.client: c.to_dict() for c in (cc, cli)}
+
+
+def _cli_shows(cli: Any) -> str:
+    """What `aws sts get-caller-identity` prints for this consumer outcome."""
+    if cli.source == "parse-error":
+        return f"an error: {cli.error}"
+    if cli.source == "credential_process" and not cli.ok:
+        return f"'Error when retrieving credentials from custom-process: {cli.error}'"
+    if cli.source in ("env", "static"):
+        where = "the environment" if cli.source == "env" else "the credentials files"
+        return f"the identity of the static keys {cli.access_key_id} from {where}, not the helper's role"
+    if cli.helper:
+        return f"the helper's role (profile {cli.profile})"
+    return f"an error: {cli.error}"
+
+
+def _suggest(argv: list[str]) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in argv)
 
 
 @check(
@@ -37,10 +65,25 @@ def config_profile(facts: Any) -> Outcome:
     if not cfg["exists"]:
         return fail(f"{where} does not exist, so profile '{name}' is not defined", evidence=ev)
     prof = facts.profile
+    cc, cli, ev["consumers"] = _consumers(facts)
+    ignored = _js_ignored(facts)
+    if ignored:
+        ev["ignored_lines"] = [f"{where}:{no}: {line}" for no, line in ignored]
+    quoted = f"; the SDKs skip line {ignored[0][0]}: {ignored[0][1]!r}" if ignored else ""
     if prof is None:
         others = ", ".join(sorted(cfg["profiles"])) or "none"
+        broken = cfg.get("botocore_error")
+        if broken:  # the file is malformed: that, not a missing section, is what to repair
+            ev["botocore_error"] = broken
+            return fail(
+                f"profile '{name}' is not readable in {where} (profiles there: {others}): the file is "
+                f"malformed: {broken}",
+                fix=f"Repair that line of {where} so that every [section] header and key = value stands on a "
+                f"line of its own (then [{section}] is found).",
+                evidence=ev,
+            )
         return fail(
-            f"profile '{name}' is not defined in {where} (profiles there: {others})",
+            f"profile '{name}' is not defined in {where} (profiles there: {others}){quoted}",
             fix=f"Add [{section}] to {where}, or point AWS_PROFILE (settings env or shell) at an existing "
             "profile.",
             evidence=ev,
@@ -72,6 +115,22 @@ def config_profile(facts: Any) -> Outcome:
             evidence=ev,
         )
     ev["region"] = prof["region"]
+    if cc.source == "none" and not cc.ok:
+        return fail(
+            f"Claude Code (JS SDK v3) finds no credentials in profile '{name}': {cc.error}{quoted}",
+            fix=f"In [{section}] write each setting as key = value on its own line (the JS SDK accepts only "
+            "'=').",
+            evidence=ev,
+        )
+    if cfg.get("botocore_error"):
+        reason = cli.error if cli.source == "parse-error" else cfg["botocore_error"]
+        ev["botocore_error"] = reason
+        return warn(
+            f"Claude Code reads profile '{name}', but the AWS CLI and boto3 reject the file ({reason}): "
+            "`aws sts get-caller-identity` will show that error",
+            fix=f"Save {where} as UTF-8 without a BOM and with each section and key once.",
+            evidence=ev,
+        )
     return ok(f"profile '{name}' has a credential_process and region {prof['region']}", evidence=ev)
 
 
@@ -128,6 +187,17 @@ def _sso_profile(
     )
 
 
+def _js_ignored(facts: Any) -> list[tuple[int, str]]:
+    from ccwb_doctor.analyzers.clientconfig.consumers import js_ignored_lines
+    from ccwb_doctor.facts.config import read_file
+
+    try:
+        data = read_file(facts.paths.aws_config)
+    except Exception:  # noqa: BLE001 - unreadable: CONFIG-PROFILE's own error path names it
+        return []
+    return js_ignored_lines(data.decode("utf-8", "replace")) if data else []
+
+
 @check(
     "CONFIG-CREDENTIAL-PROCESS",
     title="credential_process parses as the SDK parses it and names an existing executable",
@@ -140,11 +210,27 @@ def _sso_profile(
 )
 def config_credential_process(facts: Any) -> Outcome:
     from ccwb_doctor.analyzers.clientconfig.cmdline import expand_like_shell
+    from ccwb_doctor.facts.config import platform_of
 
     cp = facts.credential_process
-    if cp.raw is None:
+    cc, cli, consumers = _consumers(facts)
+    if cp.raw is None and cc.line is None:
         return skip(f"profile '{facts.profile_name}' has no credential_process (see CONFIG-PROFILE)")
-    ev: dict[str, Any] = {"line": cp.raw, "argv": cp.argv, "platform": cp.line.platform}
+    ev: dict[str, Any] = {
+        "line": cp.raw if cp.raw is not None else cc.line,
+        "argv": cp.argv,
+        "platform": cp.line.platform if cp.line else None,
+        "consumers": consumers,
+    }
+    verdict = _process_verdict(facts, cc, cli, ev)
+    if verdict is not None:
+        return verdict
+    if cp.line is None:  # only the JS SDK's reading of the files has a credential_process here
+        return warn(
+            f"Claude Code reads credential_process {cc.line!r} ({cc.error or 'it runs'}), but the AWS "
+            f"CLI/boto3 reads the profile differently: {cli.summary()}",
+            evidence=ev,
+        )
     if cp.line.nested:
         return fail(
             f"credential_process cannot be run: {cp.error}; botocore fails before starting anything",
@@ -188,13 +274,14 @@ def config_credential_process(facts: Any) -> Outcome:
     ev["program"] = str(cp.program)
     if cp.program.is_dir():
         return fail(f"the credential_process program {cp.program} is a directory", evidence=ev)
-    if not os.access(cp.program, os.X_OK):
+    windows = platform_of(facts) == "win32"  # no exec bit there; drive-letter paths are absolute
+    if not windows and not os.access(cp.program, os.X_OK):
         return fail(
             f"the credential_process program {cp.program} is not executable",
             fix=f"chmod +x {cp.program}",
             evidence=ev,
         )
-    if not os.path.isabs(prog):
+    if not (ntpath.isabs(prog) if windows else posixpath.isabs(prog)):
         return warn(
             f"credential_process names '{prog}' relative to PATH/cwd ({cp.program}); "
             "Claude Code may run with another PATH or working directory",
@@ -202,6 +289,87 @@ def config_credential_process(facts: Any) -> Outcome:
             evidence=ev,
         )
     return ok(f"credential_process runs {cp.program} with {len(cp.argv) - 1} argument(s)", evidence=ev)
+
+
+def _process_verdict(facts: Any, cc: Any, cli: Any, ev: dict[str, Any]) -> Outcome | None:
+    """FAIL when Claude Code cannot run the helper, WARN when only the CLI/boto3 cannot (or runs it
+    differently); None when the consumers agree and the detailed checks below decide."""
+    from ccwb_doctor.facts.consumers import is_executable, judged_home, local
+
+    shadowed = ""
+    raw = facts.credential_process.raw
+    if cc.source != "credential_process" and isinstance(raw, str) and facts.credential_process.line:
+        # Claude Code does not reach credential_process now (CONFIG-SHADOWED-CREDS says why): judge the
+        # line as each client would run it once it does.
+        from ccwb_doctor.analyzers.clientconfig.consumers import AWS_CLI, CLAUDE_CODE, process_only
+        from ccwb_doctor.facts.config import platform_of
+
+        env = {**facts.claude_env, "HOME": judged_home(facts)}
+        plat = platform_of(facts)
+
+        def is_exec(p: str) -> bool:
+            return is_executable(facts, p)
+
+        cc = process_only(CLAUDE_CODE, raw, env, plat, is_exec)
+        cli = process_only(AWS_CLI, raw, env, plat, is_exec)
+        shadowed = " (once nothing shadows it; see CONFIG-SHADOWED-CREDS)"
+    if cc.source != "credential_process" or cc.ok is None:
+        return None
+    where = _config_where(facts)
+    runner = " ".join(cc.run[:2]) if cc.run else "a shell"
+    if not cc.ok:
+        fix = (
+            "Use the helper's absolute path, in double quotes if it contains spaces: credential_process = "
+            f'"{facts.paths.ccwb_dir}/credential-process" --profile <name>'
+        )
+        prog = cc.argv[0] if cc.argv else None
+        for k in range(2, len(cc.argv or []) + 1):  # an unquoted path with spaces: which prefix exists?
+            joined = " ".join(cc.argv[:k])
+            if is_executable(facts, joined):
+                rest = _suggest(cc.argv[k:])
+                fix = f'Quote the path: credential_process = "{joined}"{" " + rest if rest else ""}'
+                break
+        if prog is None:
+            detail = cc.error
+        elif os.path.isdir(local(facts, prog)):
+            detail = f"the program {prog} is a directory"
+        elif os.path.exists(local(facts, prog)):
+            detail, fix = f"the program {prog} is not executable", f"chmod +x {prog}"
+        else:
+            detail = f"the program {prog} does not exist"
+            if " " in cc.line and not os.path.exists(local(facts, prog)):
+                detail += " (an unquoted space: the shell splits the path there)"
+        return fail(
+            f"Claude Code cannot run credential_process{shadowed}: {detail} (it runs {runner} {cc.line!r}); "
+            f"the AWS CLI/boto3: {cli.summary()}",
+            fix=fix,
+            evidence=ev,
+        )
+    cli_ok = cli.source == "credential_process" and cli.ok
+    if not cli_ok:
+        absolute = _suggest(cc.argv or [])
+        if cli.source == "credential_process":
+            why = f"runs it without a shell and fails: {cli.error}"
+            shows = "'Error when retrieving credentials from custom-process'"
+        else:
+            why, shows = cli.summary(), _cli_shows(cli)
+        return warn(
+            f"credential_process works in Claude Code{shadowed} ({runner} runs "
+            f"{cc.argv[0] if cc.argv else cc.line}), but the AWS CLI/boto3 {why}; "
+            f"`aws sts get-caller-identity` will show {shows}",
+            fix=f"Write the expanded command so every client runs it: credential_process = {absolute} "
+            f"(in {where}).",
+            evidence=ev,
+        )
+    if cli.argv != cc.argv:
+        return warn(
+            f"Claude Code and the AWS CLI/boto3 start the helper with different arguments: Claude Code "
+            f"{cc.argv} (through {runner}), the CLI {cli.argv} (shlex, no shell)",
+            fix=f"Write the line so both agree, e.g. credential_process = {_suggest(cc.argv or [])} "
+            "(no inline comments, no ~ or $VARIABLES).",
+            evidence=ev,
+        )
+    return None
 
 
 def _expired(value: object) -> bool | None:
@@ -347,6 +515,28 @@ def config_shadowed_creds(facts: Any) -> Outcome:
             fixes.append(delete + " (or move those keys to another profile name)")
         else:
             ev["session_cache"] = storage == "session"
+    cc, cli, ev["consumers"] = _consumers(facts)
+    from_config = cc.source == "static" and not (
+        isinstance(section, dict) and section.get("aws_access_key_id")
+    )
+    if not fails and from_config and prof.get("credential_process"):
+        fails.append(
+            f"Claude Code uses the static keys {cc.access_key_id} from profile '{name}' (the JS SDK prefers "
+            "aws_access_key_id/aws_secret_access_key in the profile over credential_process), never the helper"
+        )
+        fixes.append(f"remove aws_access_key_id/aws_secret_access_key from profile '{name}'")
+    if not fails and not warns and cc.helper and not cli.helper and cli.source in ("env", "static"):
+        warns.append(
+            f"Claude Code runs the helper, but the AWS CLI/boto3 uses other credentials: "
+            f"`aws sts get-caller-identity` will show {_cli_shows(cli)}"
+        )
+    if cc.helper and cli.helper and cli.profile != cc.profile:
+        warns.append(
+            f"AWS_DEFAULT_PROFILE={cli.profile} makes the AWS CLI/boto3 use profile '{cli.profile}' while "
+            f"Claude Code (which reads only AWS_PROFILE) uses '{cc.profile}': `aws sts get-caller-identity` "
+            "shows the other profile's identity"
+        )
+        fixes.append("unset AWS_DEFAULT_PROFILE (or set it to the same profile)")
     fix = ("; ".join(fixes)[:1].upper() + "; ".join(fixes)[1:] + ".") if fixes else None
     if fails:
         return fail("; ".join(fails), fix=fix, evidence=ev)

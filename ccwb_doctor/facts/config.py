@@ -143,9 +143,13 @@ class ClaudeSettings:
 
 @fact("claude_settings")
 def _claude_settings(facts: Facts) -> ClaudeSettings:
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import layer_files
+
     home: Path = facts.home
     out = ClaudeSettings()
-    candidates = [("user", home / ".claude" / "settings.json")]
+    cfg_dir = facts.env.get("CLAUDE_CONFIG_DIR")
+    user_dir = _user_path(cfg_dir, home, facts.env) if cfg_dir else home / ".claude"
+    candidates = layer_files(user_dir, _project_dir(facts))
     candidates += [("managed", p) for _, p in _managed_paths(facts)]
     for scope, path in candidates:
         try:
@@ -166,6 +170,15 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
     ):
         facts.secrets.add(out.env.get(key))
     return out
+
+
+def _project_dir(facts: Facts) -> Path | None:
+    """The project whose .claude/ settings layers apply: --project, else the working directory (not for a
+    captured --home, which has no working directory of its own)."""
+    given = facts.options.extra.get("project")
+    if given:
+        return Path(str(given))
+    return None if facts.options.home else Path.cwd()
 
 
 @fact("claude_env")
@@ -192,8 +205,16 @@ def _load_ini(path: Path, kind: str) -> dict[str, Any]:
 
         return raw_config_parse(str(path))
     except ConfigParseError as exc:
-        reason = diagnose_ini(data.decode("utf-8")) or str(exc).split("\n")[0]
-        raise InputError(f"not a valid INI file: {reason}", str(path)) from None
+        # botocore rejects it (BOM, repeated key or section, a glued header, ...); Claude Code's JS SDK may
+        # not: judge the file as the JS SDK reads it and let the CONFIG checks say what the CLI/boto3 will do,
+        # with the cause named and the line quoted where it can be (ini_diag).
+        from ccwb_doctor.analyzers.clientconfig.consumers import js_load
+
+        sections, _ = js_load(data, kind == "config")
+        reason = diagnose_ini(data.decode("utf-8", "replace")) or " ".join(str(exc).split())
+        if kind == "config":
+            return {"profiles": sections, "botocore_error": reason}
+        return {**sections, "__botocore_error__": reason}
 
 
 @fact("aws_config")
@@ -209,6 +230,7 @@ def _aws_config(facts: Facts) -> dict[str, Any]:
 @fact("aws_credentials")
 def _aws_credentials(facts: Facts) -> dict[str, dict[str, str]]:
     creds = _load_ini(facts.paths.aws_credentials, "credentials")
+    creds.pop("__botocore_error__", None)  # the consumers fact reports it
     for section in creds.values():
         if isinstance(section, dict):
             facts.secrets.add(section.get("aws_secret_access_key"), section.get("aws_session_token"))

@@ -7,7 +7,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conftest import by_id, conform, statuses
+from conform_support import by_id, conform, statuses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import by_id, conform, statuses, write_json
+from conform_support import by_id, conform, statuses, write_json
 
 AUTH_SHAPE = """\
 AWSTemplateFormatVersion: '2010-09-09'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import (
+from conform_support import (
     CLAIMS,
     HELPER_CONFIG,
     ISSUER,

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from conftest import CLAIMS, HELPER_CONFIG, PARAMS, SETTINGS, by_id, conform, write_json
+from conform_support import CLAIMS, HELPER_CONFIG, PARAMS, SETTINGS, by_id, conform, write_json
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "examples" / "test_conformance.py"

@@ -144,7 +144,6 @@ def test_token_cache_files_found(guidance: sc.Scenario) -> None:
 @pytest.mark.parametrize(
     "brk,fact,needle",
     [
-        ("config-malformed-ini", "aws_config", "not a valid INI file"),
         ("config-not-utf8", "aws_config", "not UTF-8"),
         ("helper-config-not-json", "helper_config", "not valid JSON"),
         ("helper-config-wrong-types", "helper_config", "client_id must be a string"),
@@ -162,8 +161,15 @@ def test_bad_files_raise_input_error_naming_the_file(
     assert {p: p.read_bytes() for p in guidance.home.rglob("*") if p.is_file()} == before  # nothing written
 
 
+def test_file_botocore_rejects_is_read_as_the_js_sdk_reads_it(guidance: sc.Scenario) -> None:
+    sc.apply(guidance, "config-malformed-ini")  # '[profile x' : configparser fails, the JS SDK skips the line
+    cfg = guidance.facts().get("aws_config")
+    # the reason names the line botocore chokes on (facts/ini_diag), not only botocore's own words
+    assert cfg["profiles"] == {} and "line 1 `[profile x`" in cfg["botocore_error"]
+
+
 def test_failed_fact_is_remembered_not_recomputed(guidance: sc.Scenario) -> None:
-    sc.apply(guidance, "config-malformed-ini")
+    sc.apply(guidance, "config-not-utf8")
     f = guidance.facts()
     with pytest.raises(InputError) as a:
         f.get("aws_config")

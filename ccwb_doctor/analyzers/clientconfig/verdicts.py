@@ -20,7 +20,16 @@ def settings_verdict(st: Any, aws_config: Callable[[], Any]) -> Outcome | list[O
         first = st.errors[0]
         ev["errors"] = [str(e) for e in st.errors]
         return error(f"settings file unusable: {first}", evidence=ev)
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import env_origins
+
     env: dict[str, str] = st.env
+    origins = env_origins(st.files)
+    keys = ("CLAUDE_CODE_USE_BEDROCK", "AWS_PROFILE", "AWS_REGION")
+    ev["set_by"] = {k: origins.get(k, "process environment" if env.get(k) else None) for k in keys}
+
+    def by(key: str) -> str:
+        return f" (set by {origins[key]})" if key in origins else ""
+
     fails: list[str] = []
     warns: list[str] = []
     use = env.get("CLAUDE_CODE_USE_BEDROCK", "")
@@ -28,8 +37,8 @@ def settings_verdict(st: Any, aws_config: Callable[[], Any]) -> Outcome | list[O
     if use.strip().lower() not in ("1", "true", "yes", "on"):
         where = "any settings file or the environment" if not st.files else "the settings env"
         fails.append(
-            f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}: Claude Code "
-            "will not use Bedrock"
+            f"CLAUDE_CODE_USE_BEDROCK is {'unset' if not use else repr(use)} in {where}"
+            f"{by('CLAUDE_CODE_USE_BEDROCK')}: Claude Code will not use Bedrock"
         )
     left = placeholders(st.files)
     if left:
@@ -39,7 +48,9 @@ def settings_verdict(st: Any, aws_config: Callable[[], Any]) -> Outcome | list[O
     ev["AWS_PROFILE"] = prof_name
     cfg = aws_config() if prof_name else None
     if prof_name and cfg is not None and prof_name not in cfg["profiles"]:
-        fails.append(f"AWS_PROFILE={prof_name} names a profile that is not in {cfg['path']}")
+        fails.append(
+            f"AWS_PROFILE={prof_name}{by('AWS_PROFILE')} names a profile that is not in {cfg['path']}"
+        )
     elif not prof_name:
         warns.append("AWS_PROFILE is not set for Claude Code: the SDK uses the 'default' profile")
     region = env.get("AWS_REGION")
@@ -47,12 +58,15 @@ def settings_verdict(st: Any, aws_config: Callable[[], Any]) -> Outcome | list[O
     if not region:
         warns.append("AWS_REGION is not set: Claude Code may not read the region from ~/.aws/config; set it")
     elif not _looks_like_region(region):
-        fails.append(f"AWS_REGION={region!r} is not an AWS region name")
+        fails.append(f"AWS_REGION={region!r}{by('AWS_REGION')} is not an AWS region name")
     if fails:
         return fail("; ".join(fails), fix=None, evidence=ev)
     if warns:
         return warn("; ".join(warns), fix=None, evidence=ev)
-    return ok(f"Bedrock enabled with AWS_PROFILE={prof_name} and AWS_REGION={region}", evidence=ev)
+    return ok(
+        f"Bedrock enabled with AWS_PROFILE={prof_name}{by('AWS_PROFILE')} and AWS_REGION={region}{by('AWS_REGION')}",
+        evidence=ev,
+    )
 
 
 def _looks_like_region(value: str) -> bool:

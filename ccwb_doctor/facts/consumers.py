@@ -1,0 +1,50 @@
+"""The consumers fact: what Claude Code and the AWS CLI/boto3 each do with this machine's AWS files."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ccwb_doctor.analyzers.clientconfig.consumers import Consumer, consumers
+from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.facts.config import platform_of, read_file
+from ccwb_doctor.model import InputError
+
+
+def judged_home(facts: Facts) -> str:
+    """HOME as the judged machine spells it: a captured copy's original home, else --home / this HOME."""
+    cap = facts.peek("capture")
+    return str(cap.original) if cap is not None else str(facts.home)
+
+
+def local(facts: Facts, path: str) -> str:
+    """Where a path the judged machine names lives here (a captured copy's home is mapped onto --home)."""
+    from ccwb_doctor.facts.capture import map_path
+
+    return map_path(facts, path)
+
+
+def is_executable(facts: Facts, path: str) -> bool:
+    """Whether the judged platform would start ``path`` (Windows has no exec bit: a file is enough)."""
+    here = local(facts, path)
+    if platform_of(facts) == "win32":
+        return os.path.isfile(here)
+    return os.path.isfile(here) and os.access(here, os.X_OK)
+
+
+@fact("consumers")
+def _consumers(facts: Facts) -> list[Consumer]:
+    from pathlib import Path
+
+    env: dict[str, Any] = dict(facts.claude_env)
+    env["HOME"] = judged_home(facts)
+    if facts.options.profile:
+        env["AWS_PROFILE"] = facts.options.profile
+
+    def read(path: str) -> bytes | None:
+        try:
+            return read_file(Path(local(facts, path)))
+        except InputError:
+            return None  # the JS SDK treats an unreadable file as empty; CONFIG-PROFILE names the error
+
+    return consumers(env, platform_of(facts), read, lambda path: is_executable(facts, path))

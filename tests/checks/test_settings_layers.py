@@ -1,0 +1,58 @@
+"""Claude Code's settings stack: user (or CLAUDE_CONFIG_DIR) < project < local project < managed, key by key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ccwb_doctor.app import run_report
+from ccwb_doctor.fixtures import scenarios as sc
+from ccwb_doctor.model import Status
+
+
+def _settings(s: sc.Scenario, project: Path | None = None):  # type: ignore[no-untyped-def]
+    opts = s.options()
+    if project is not None:
+        opts.extra["project"] = str(project)
+    (r,) = run_report(opts, only=["CONFIG-SETTINGS"], env=s.env).results
+    return r
+
+
+def test_local_project_layer_wins_and_is_named(guidance: sc.Scenario, tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    sc.write(project / ".claude" / "settings.json", json.dumps({"env": {"AWS_REGION": "eu-west-1"}}))
+    sc.write(project / ".claude" / "settings.local.json", json.dumps({"env": {"AWS_REGION": "bogus"}}))
+    r = _settings(guidance, project)
+    assert r.status is Status.FAIL and "'bogus'" in r.message
+    assert f"local: {project}/.claude/settings.local.json" in r.message
+    assert r.evidence["set_by"]["AWS_PROFILE"].startswith("user: ")  # the other keys keep their layer
+    (project / ".claude" / "settings.local.json").unlink()
+    r = _settings(guidance, project)
+    assert r.status is Status.PASS and f"project: {project}/.claude/settings.json" in r.message
+
+
+def test_without_a_project_only_user_and_managed_are_read(guidance: sc.Scenario, tmp_path: Path) -> None:
+    r = _settings(guidance)  # --home given and no --project: a captured HOME has no working directory
+    assert r.status is Status.PASS
+    assert all(not f.startswith(("project", "local")) for f in r.evidence["files"])
+
+
+def test_claude_config_dir_moves_the_user_layer(guidance: sc.Scenario, tmp_path: Path) -> None:
+    moved = tmp_path / "cfg"
+    sc.write(moved / "settings.json", guidance.settings.read_text().replace("us-east-1", "ap-south-1"))
+    guidance.env["CLAUDE_CONFIG_DIR"] = str(moved)
+    r = _settings(guidance)
+    assert r.evidence["AWS_REGION"] == "ap-south-1" and str(moved / "settings.json") in r.message
+
+
+def test_project_option_on_the_command_line(guidance: sc.Scenario, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = tmp_path / "repo"
+    sc.write(project / ".claude" / "settings.local.json", json.dumps({"env": {"AWS_REGION": "eu-west-1"}}))
+    argv = [sys.executable, "-m", "ccwb_doctor", "run", "--home", str(guidance.home), "--offline"]
+    argv += ["--project", str(project), "--only", "CONFIG-SETTINGS", "--format", "json"]
+    proc = subprocess.run(argv, env=guidance.env, capture_output=True, text=True, timeout=60)
+    (r,) = json.loads(proc.stdout)["results"]
+    assert r["evidence"]["set_by"]["AWS_REGION"] == f"local: {project}/.claude/settings.local.json", r
