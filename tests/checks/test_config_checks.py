@@ -52,7 +52,7 @@ CASES = [
     ("settings-is-directory", "CONFIG-SETTINGS", Status.ERROR, "is a directory"),
     ("nested-credential-process", "CONFIG-PROFILE", Status.FAIL, "nested sub-section"),
     ("nested-credential-process", "CONFIG-CREDENTIAL-PROCESS", Status.FAIL, "not a command line"),
-    ("config-malformed-ini", "CONFIG-PROFILE", Status.FAIL, "skip line 1: '[profile x'"),
+    ("config-malformed-ini", "CONFIG-PROFILE", Status.FAIL, "malformed: line 1 `[profile x`"),
     ("config-not-utf8", "CONFIG-PROFILE", Status.ERROR, "not UTF-8"),
 ]
 
