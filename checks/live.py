@@ -176,7 +176,8 @@ def live_identity(facts: Any) -> Outcome:
 
 
 def _endpoint(env: dict[str, str]) -> tuple[str | None, str | None]:
-    for var in ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ENDPOINT_URL"):
+    # Claude Code's own order: ANTHROPIC_BEDROCK_BASE_URL wins over the SDK's endpoint variables
+    for var in ("ANTHROPIC_BEDROCK_BASE_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"):
         if env.get(var):
             return env[var], var
     return None, None
