@@ -132,6 +132,7 @@ def _witness(sb: Any, binary: Any, report: Any, pitfall: str | None) -> None:
         _say(f"claude     answered in {run.seconds:.1f} s: {run.answer[:200]!r}")
     else:
         _say(f"claude     FAILED in {run.seconds:.1f} s: {run.error_line}")
+        _say(f"class      {claude_code.error_class(run.error_line) or 'unclassified'}")
     failed = [r for r in report.results if str(r.status) == "fail"]
     if pitfall:
         root = sandbox_breaks.PITFALLS[pitfall].root
