@@ -3,10 +3,12 @@
 Found with the binary (Claude Code 2.1.332, docs/claude-code-endpoints.md):
 
 - the runtime (InvokeModel, InvokeModelWithResponseStream) goes to ``ANTHROPIC_BEDROCK_BASE_URL`` when set,
-  else to ``bedrock-runtime.<region>.amazonaws.com``: ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` and
-  ``AWS_ENDPOINT_URL`` are **ignored** by it;
-- the control plane (ListInferenceProfiles) goes to ``ANTHROPIC_BEDROCK_BASE_URL``, else
-  ``AWS_ENDPOINT_URL_BEDROCK``, else ``AWS_ENDPOINT_URL``, else ``bedrock.<region>.amazonaws.com``.
+  else to ``bedrock-runtime.<region>.amazonaws.com``: every configured endpoint URL is **ignored** by it
+  (``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, ``AWS_ENDPOINT_URL``, the profile's ``endpoint_url``, a
+  ``services`` section's ``bedrock_runtime`` entry);
+- the control plane (ListInferenceProfiles) goes to ``ANTHROPIC_BEDROCK_BASE_URL``, else the SDK's
+  configured endpoint for ``bedrock`` (``AWS_ENDPOINT_URL_BEDROCK``, ``AWS_ENDPOINT_URL``, the profile's
+  ``endpoint_url`` or ``services`` entry), else ``bedrock.<region>.amazonaws.com``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ def _get(env: Mapping[str, str], key: str) -> str:
 
 
 def runtime_env(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` without the endpoint variables Claude Code's runtime client ignores."""
-    return {k: v for k, v in env.items() if k not in RUNTIME_IGNORED}
+    """``env`` as Claude Code's runtime client sees endpoints: without the endpoint variables, and with
+    configured endpoint URLs (profile ``endpoint_url``, ``services`` sections) switched off."""
+    out = {k: v for k, v in env.items() if k not in RUNTIME_IGNORED}
+    out["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
+    return out
 
 
 def base_url(env: Mapping[str, str]) -> str | None:

@@ -107,7 +107,21 @@ def net_bedrock(facts: Any) -> Outcome | list[Outcome]:
     from ccwb_doctor.claude_endpoints import ignored_runtime_vars
 
     found = _probe_kind(facts, "bedrock", "no Bedrock region configured (AWS_REGION / profile region)")
-    ignored = ignored_runtime_vars(facts.claude_env)
+    from ccwb_doctor.analyzers.net_endpoints import configured_endpoint_url
+    from ccwb_doctor.claude_endpoints import RUNTIME_IGNORED, base_url
+
+    env = facts.claude_env
+    ignored = ignored_runtime_vars(env)
+    if not base_url(env):  # the profile's endpoint_url / a services section: ignored by the runtime too
+        rest = {k: v for k, v in env.items() if k not in RUNTIME_IGNORED}
+        try:
+            cfg = configured_endpoint_url(
+                "bedrock-runtime", rest, facts.peek("aws_config"), facts.peek("profile")
+            )
+        except Exception:  # noqa: BLE001 - an unreadable config is CONFIG-PROFILE's verdict
+            cfg = None
+        if cfg:
+            ignored.append((cfg[1], cfg[0]))
     if not ignored:
         return found
     out = found if isinstance(found, list) else [found]

@@ -21,7 +21,10 @@ def test_which_variables_the_client_honours() -> None:
         ce.ignored_runtime_vars({"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": URL, "ANTHROPIC_BEDROCK_BASE_URL": URL})
         == []
     )
-    assert ce.runtime_env({"AWS_ENDPOINT_URL": "x", "AWS_REGION": "us-east-1"}) == {"AWS_REGION": "us-east-1"}
+    assert ce.runtime_env({"AWS_ENDPOINT_URL": "x", "AWS_REGION": "us-east-1"}) == {
+        "AWS_REGION": "us-east-1",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+    }
     assert ce.control_endpoint({"AWS_ENDPOINT_URL": "a", "AWS_ENDPOINT_URL_BEDROCK": "b"}) == (
         "b",
         "AWS_ENDPOINT_URL_BEDROCK",
@@ -49,3 +52,12 @@ def test_net_bedrock_warns_about_a_variable_claude_code_ignores(tmp_path: Path) 
     # with the variable Claude Code honours, nothing to warn about
     results = _net_bedrock(s, ANTHROPIC_BEDROCK_BASE_URL=URL)
     assert not [r for r in results if r.status is Status.WARN]
+
+
+def test_net_bedrock_warns_about_a_profile_endpoint_url(tmp_path: Path) -> None:
+    s = reference_install(tmp_path / "home")
+    cfg = s.home / ".aws" / "config"
+    cfg.write_text(cfg.read_text("utf-8").rstrip("\n") + f"\nendpoint_url = {URL}\n", "utf-8")
+    results = _net_bedrock(s)
+    (w,) = [r for r in results if r.status is Status.WARN]
+    assert "endpoint_url" in w.message and URL in w.message
