@@ -118,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="break the sandbox one known way (--break list: all)",
     )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
+    s.add_argument(
+        "--claude",
+        nargs="?",
+        const="auto",
+        metavar="PATH|auto",
+        help="after the doctor, run the real 'claude -p' against the sandbox and show what it did "
+        "(auto: claude on PATH, else the npm cache dir)",
+    )
     _output_options(s)
     _selection_options(s)
     return p

@@ -175,11 +175,19 @@ def live_identity(facts: Any) -> Outcome:
     return ok(f"the credentials are {where}, session {session!r}", evidence=ev)
 
 
-def _endpoint(env: dict[str, str]) -> tuple[str | None, str | None]:
-    for var in ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ENDPOINT_URL"):
-        if env.get(var):
-            return env[var], var
-    return None, None
+def _endpoint(env: dict[str, str], region: str) -> tuple[str | None, str | None]:
+    """The runtime endpoint Claude Code calls: ANTHROPIC_BEDROCK_BASE_URL, else the regional default (it
+    ignores AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL; ccwb_doctor.claude_endpoints)."""
+    from ccwb_doctor.analyzers.net_endpoints import ruleset_url
+    from ccwb_doctor.claude_endpoints import BASE_URL_VAR, base_url
+
+    url = base_url(env)
+    if url:
+        return url, BASE_URL_VAR
+    try:
+        return ruleset_url("bedrock-runtime", region), None
+    except ValueError:
+        return None, None
 
 
 def _probe(facts: Any, run: Any, model: str, region: str, endpoint: str | None) -> tuple[str, str, Any]:
@@ -239,7 +247,7 @@ def live_bedrock(facts: Any) -> Outcome:
     region = mc.region or (facts.peek("profile") or {}).get("region")
     if not region:
         return skip("no region: AWS_REGION is not set for Claude Code (see CONFIG-SETTINGS)")
-    endpoint, via = _endpoint(env)
+    endpoint, via = _endpoint(env, region)
     code, message, status = _probe(facts, run, model, region, endpoint)
     ev = {
         "model": model,

@@ -65,7 +65,39 @@ def net_sts(facts: Any) -> Outcome | list[Outcome]:
     needs=("claude_env", "profile", "aws_config"),
 )
 def net_bedrock(facts: Any) -> Outcome | list[Outcome]:
-    return _probe_kind(facts, "bedrock", "no Bedrock region configured (AWS_REGION / profile region)")
+    from ccwb_doctor.claude_endpoints import ignored_runtime_vars
+
+    found = _probe_kind(facts, "bedrock", "no Bedrock region configured (AWS_REGION / profile region)")
+    from ccwb_doctor.analyzers.net_endpoints import configured_endpoint_url
+    from ccwb_doctor.claude_endpoints import RUNTIME_IGNORED, base_url
+
+    env = facts.claude_env
+    ignored = ignored_runtime_vars(env)
+    if not base_url(env):  # the profile's endpoint_url / a services section: ignored by the runtime too
+        rest = {k: v for k, v in env.items() if k not in RUNTIME_IGNORED}
+        try:
+            cfg = configured_endpoint_url(
+                "bedrock-runtime", rest, facts.peek("aws_config"), facts.peek("profile")
+            )
+        except Exception:  # noqa: BLE001 - an unreadable config is CONFIG-PROFILE's verdict
+            cfg = None
+        if cfg:
+            ignored.append((cfg[1], cfg[0]))
+    if not ignored:
+        return found
+    out = found if isinstance(found, list) else [found]
+    for var, url in ignored:
+        also = " (it uses it only for ListInferenceProfiles)" if var == "AWS_ENDPOINT_URL" else ""
+        out.append(
+            warn(
+                f"{var}={url} is set, but Claude Code's Bedrock client ignores it for model calls{also}: "
+                "it calls the regional bedrock-runtime endpoint instead",
+                fix=f"To send Claude Code to {url}, set ANTHROPIC_BEDROCK_BASE_URL={url} in the env block of "
+                "~/.claude/settings.json (Claude Code honours that one for the runtime and the control plane).",
+                evidence={"variable": var, "url": url, "honoured": "ANTHROPIC_BEDROCK_BASE_URL"},
+            )
+        )
+    return out
 
 
 @check(

@@ -110,7 +110,8 @@ def _delivery_fix(status: int | None, sent_bearer: bool = False) -> str:
         return (
             "The collector wants authentication and none was sent: the headers helper prints an "
             "Authorization header only while it has a valid cached ID token (see TOKEN-PRESENT and "
-            "TOKEN-EXPIRY); otherwise set OTEL_EXPORTER_OTLP_HEADERS."
+            "TOKEN-EXPIRY, and NET-IDP when the IdP cannot be reached to renew it); otherwise set "
+            "OTEL_EXPORTER_OTLP_HEADERS."
         )
     return {
         401: "The collector wants authentication: check the headers helper output and OTEL_EXPORTER_OTLP_HEADERS.",

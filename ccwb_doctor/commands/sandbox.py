@@ -1,9 +1,11 @@
-"""`ccwb-doctor sandbox [--break PITFALL] [--keep] [--format F] [--output FILE] [--only/--skip IDS]`.
+"""`ccwb-doctor sandbox [--break PITFALL] [--keep] [--claude [PATH|auto]] [--format F] [--output FILE] [--only/--skip IDS]`.
 
 Starts the whole system on loopback (fixtures.sandbox), optionally breaks it one known way, runs the
 full doctor in ``--live`` mode over the sandbox's developer HOME and prints the report. Progress goes to
 stderr, the report to stdout (or ``--output``); the exit code is the doctor's. ``--keep`` leaves
-everything running and prints the environment to reuse it from another shell until Ctrl-C.
+everything running and prints the environment to reuse it from another shell until Ctrl-C. ``--claude``
+then runs the real ``claude -p`` against the sandbox (fixtures.claude_code: clean environment,
+nonessential traffic off, bounded time) and shows what Claude Code did beside the doctor's verdict.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if pitfall is not None and pitfall not in sandbox_breaks.PITFALLS:
         raise UsageError(f"--break {pitfall}: unknown pitfall (one of: {', '.join(sandbox_breaks.PITFALLS)})")
     only, skip = split_ids(args.only), split_ids(args.skip)
+    claude = _claude_binary(getattr(args, "claude", None))
     verbose = bool(getattr(args, "verbose", False))
     _term_as_interrupt()
     t0 = time.monotonic()
@@ -83,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             root = sandbox_breaks.PITFALLS[pitfall].root
             found = any(r.id == root and str(r.status) == "fail" for r in report.results)
             _say(f"root cause {root}: {'found (FAIL above)' if found else 'not selected or not found'}")
+        if claude is not None:
+            _witness(sb, claude, report, pitfall)
         _say(f"done in {time.monotonic() - t0:.1f} s")
         if args.keep:
             _keep(sb)
@@ -97,3 +102,56 @@ def _keep(sb: Any) -> None:
     stop = threading.Event()
     while not stop.wait(3600):  # bounded waits; Ctrl-C (or SIGTERM) ends it
         pass
+
+
+def _claude_binary(spec: str | None) -> Any:
+    """The Claude Code binary ``--claude`` names (None without the option); exit 2 when there is none."""
+    if spec is None:
+        return None
+    from ccwb_doctor.fixtures.claude_code import ClaudeNotFound, find_claude
+
+    try:
+        return find_claude(spec)
+    except ClaudeNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _witness(sb: Any, binary: Any, report: Any, pitfall: str | None) -> None:
+    """Run the real ``claude -p`` and put what it did next to the doctor's verdict."""
+    from ccwb_doctor.fixtures import claude_code, sandbox_breaks
+
+    ver = claude_code.version(binary) or "version unknown"
+    _say(
+        f"claude     {binary} ({ver}): claude -p {claude_code.PROMPT!r} with the sandbox's environment only, "
+        f"nonessential traffic off, at most {claude_code.TIMEOUT:.0f} s"
+    )
+    run = claude_code.run_prompt(sb, binary)
+    if run.calls:
+        _say(f"calls      {claude_code.summarize(run.calls)}")
+    if run.ok:
+        _say(f"claude     answered in {run.seconds:.1f} s: {run.answer[:200]!r}")
+    else:
+        _say(f"claude     FAILED in {run.seconds:.1f} s: {run.error_line}")
+        _say(f"class      {claude_code.error_class(run.error_line) or 'unclassified'}")
+    failed = [r for r in report.results if str(r.status) == "fail"]
+    if pitfall:
+        root = sandbox_breaks.PITFALLS[pitfall].root
+        named = next((r for r in failed if r.id == root), None)
+        verdict = f"{root}: {named.message[:300]}" if named else f"{root} did not fail"
+        _say(f"doctor     root cause {verdict}")
+        if run.ok:
+            _say("verdict    Claude Code survived this break: the doctor's FAIL is not a breakage here")
+        else:
+            _say(
+                "verdict    Claude Code fails, and the doctor named the cause"
+                if named
+                else "verdict    MISMATCH"
+            )
+    elif failed:
+        _say(f"doctor     {len(failed)} FAIL(s); Claude Code {'answered anyway' if run.ok else 'failed too'}")
+    else:
+        _say(
+            "verdict    healthy: Claude Code answered, as the doctor predicts"
+            if run.ok
+            else "verdict    MISMATCH: the doctor found no problem but Claude Code failed"
+        )

@@ -138,7 +138,9 @@ def test_all_pass_with_reference_helper(world: World, tmp_path: Path) -> None:
     assert res["LIVE-IDENTITY"].status == "pass", res["LIVE-IDENTITY"].message
     assert "alice@example.com" in res["LIVE-IDENTITY"].message
     assert res["LIVE-BEDROCK"].status == "pass", res["LIVE-BEDROCK"].message
-    assert res["LIVE-BEDROCK"].evidence["endpoint_from"] == "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+    assert (
+        res["LIVE-BEDROCK"].evidence["endpoint_from"] == "ANTHROPIC_BEDROCK_BASE_URL"
+    )  # what Claude Code uses
 
 
 def test_skip_unless_live(world: World, tmp_path: Path) -> None:
@@ -248,7 +250,7 @@ def test_bedrock_unreachable(world: World, tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    s.env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = f"http://127.0.0.1:{port}"
+    s.env["ANTHROPIC_BEDROCK_BASE_URL"] = f"http://127.0.0.1:{port}"
     r = run(s)[0]["LIVE-BEDROCK"]
     assert r.status == "fail" and "cannot reach Bedrock" in r.message
 

@@ -63,7 +63,7 @@ class World:
         )
         base = {
             "AWS_ENDPOINT_URL_STS": f"https://sts.example.test:{self.sts.port}",
-            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": f"https://bedrock.example.test:{self.bedrock.port}",
+            "ANTHROPIC_BEDROCK_BASE_URL": f"https://bedrock.example.test:{self.bedrock.port}",
         }
         doc = s.read_settings()
         doc["env"].update({**base, **env})
@@ -149,7 +149,6 @@ def test_sts_refused_and_collector_wrong_path(world: World) -> None:
 def test_two_bedrock_regions_each_get_a_result(world: World) -> None:
     s = world.scenario("regions", ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION="us-west-2")
     doc = s.read_settings()
-    doc["env"].pop("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
     doc["env"]["ANTHROPIC_BEDROCK_BASE_URL"] = f"https://bedrock.example.test:{world.bedrock.port}/gw"
     s.write_settings(doc)
     res = world.run(s)

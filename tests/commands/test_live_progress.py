@@ -95,14 +95,14 @@ def test_run_shows_probe_progress_in_text_mode_only(tmp_path: Path) -> None:
         s = sc.reference_install(tmp_path / "home", issuer=issuer, collector=f"http://127.0.0.1:{col.port}")
         doc = s.read_settings()
         doc["env"]["AWS_ENDPOINT_URL_STS"] = f"http://127.0.0.1:{aws.port}"
-        doc["env"]["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = f"http://127.0.0.1:{aws.port}"
+        doc["env"]["ANTHROPIC_BEDROCK_BASE_URL"] = f"http://127.0.0.1:{aws.port}"
         s.write_settings(doc)
         base = ["run", "--home", str(s.home), "--only", "NET-IDP,NET-STS,NET-BEDROCK,NET-COLLECTOR"]
         code, out, tty = run_on_tty([*base, "--timeout", "5"], s.env)
         jcode, jout, jtty = run_on_tty([*base, "--timeout", "5", "--format", "json"], s.env)
         ocode, _, otty = run_on_tty([*base, "--offline"], s.env)
     assert code == 0 and "NET-IDP" in out
-    assert "probing endpoints" in tty and "bedrock:us-east-1" in tty and "collector" in tty
+    assert "probing endpoints" in tty and "bedrock" in tty and "collector" in tty
     assert jcode == 0 and json.loads(jout)["summary"]["pass"] == 4
     assert "probing endpoints" not in jtty  # machine formats get no display
     assert ocode == 0 and "probing endpoints" not in otty  # offline: nothing probed, nothing shown

@@ -110,7 +110,7 @@ def test_configured_endpoints_from_home(tmp_path: Path, capsys: pytest.CaptureFi
         s = sc.reference_install(tmp_path / "home", issuer=issuer, collector=f"http://127.0.0.1:{col.port}")
         doc = s.read_settings()
         doc["env"]["AWS_ENDPOINT_URL_STS"] = f"http://127.0.0.1:{aws.port}"
-        doc["env"]["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = f"http://127.0.0.1:{aws.port}"
+        doc["env"]["ANTHROPIC_BEDROCK_BASE_URL"] = f"http://127.0.0.1:{aws.port}"
         s.write_settings(doc)
         code = main(["net", "--home", str(s.home), "--format", "json", "--timeout", "3"])
     doc = json.loads(capsys.readouterr().out)

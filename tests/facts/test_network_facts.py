@@ -32,20 +32,22 @@ def test_services_section_routes_sts_and_bedrock(reference: sc.Scenario) -> None
     eps = reference.facts().endpoints
     sts = eps.of_kind("sts")[0]
     assert sts.url == "https://vpce-sts.corp.example" and "services corp" in sts.source
-    assert [e.url for e in eps.of_kind("bedrock")] == ["https://vpce-br.corp.example"]
+    # Claude Code's runtime client ignores configured endpoint URLs (docs/claude-code-endpoints.md)
+    assert [e.url for e in eps.of_kind("bedrock")] == ["https://bedrock-runtime.us-east-1.amazonaws.com"]
 
 
 def test_profile_endpoint_url_and_env_precedence(reference: sc.Scenario) -> None:
     _aws_config(reference, "endpoint_url = https://gateway.corp.example\n")
     urls = _urls(reference)
     assert urls["sts"] == "https://gateway.corp.example"
-    assert urls["bedrock:us-east-1"] == "https://gateway.corp.example"
+    assert (
+        urls["bedrock:us-east-1"] == "https://bedrock-runtime.us-east-1.amazonaws.com"
+    )  # Claude Code ignores it
     doc = reference.read_settings()
     doc["env"]["AWS_ENDPOINT_URL_STS"] = "https://sts-override.corp.example"
     reference.write_settings(doc)
     urls = _urls(reference)  # the service-specific variable beats the profile's endpoint_url
     assert urls["sts"] == "https://sts-override.corp.example"
-    assert urls["bedrock:us-east-1"] == "https://gateway.corp.example"
     doc["env"]["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
     reference.write_settings(doc)
     assert _urls(reference)["sts"] == "https://sts.us-east-1.amazonaws.com"

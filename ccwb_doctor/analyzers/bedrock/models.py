@@ -177,14 +177,16 @@ _AWS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".amazonaws.
 
 
 def _aws_host(url: str) -> bool:
-    """True for an AWS service endpoint (regional, FIPS, VPC endpoint ``*.vpce.amazonaws.com``)."""
+    """True for an AWS service endpoint (regional, FIPS, VPC endpoint ``*.vpce.amazonaws.com``), or a
+    loopback one (a local AWS emulator such as the sandbox's): Claude Code signs its requests with the
+    role's SigV4 credentials there too (seen with the real client, docs/claude-code-endpoints.md)."""
     from urllib.parse import urlsplit
 
     try:
         host = (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return False
-    return host.endswith(_AWS_SUFFIXES)
+    return host.endswith(_AWS_SUFFIXES) or host in ("127.0.0.1", "localhost", "::1")
 
 
 def read_model_config(env: Mapping[str, Any]) -> ModelConfig:

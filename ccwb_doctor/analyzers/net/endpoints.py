@@ -317,7 +317,11 @@ def bedrock_endpoints(
     aws_config: Mapping[str, Any] | None = None,
     profile: Mapping[str, Any] | None = None,
 ) -> list[Endpoint]:
-    """Bedrock runtime per region; ANTHROPIC_BEDROCK_BASE_URL overrides every region's endpoint."""
+    """Bedrock runtime per region; ANTHROPIC_BEDROCK_BASE_URL overrides every region's endpoint. As Claude
+    Code decides: AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL do not apply (ccwb_doctor.claude_endpoints)."""
+    from ccwb_doctor.claude_endpoints import runtime_env
+
+    env = runtime_env(env)
     base = _s(env.get("ANTHROPIC_BEDROCK_BASE_URL"))
     regions = bedrock_regions(env, profile)
     if base:

@@ -149,8 +149,11 @@ def test_bedrock_regions_and_overrides() -> None:
     assert [e.name for e in eps] == ["bedrock:us-east-1", "bedrock:us-west-2"]
     gw = ne.bedrock_endpoints({**env, "ANTHROPIC_BEDROCK_BASE_URL": "https://llm-gw.corp/bedrock"})
     assert len(gw) == 1 and gw[0].url == "https://llm-gw.corp/bedrock" and gw[0].expect["gateway"]
-    vpce = ne.bedrock_endpoints({**env, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "https://vpce-br.example"})
+    vpce = ne.bedrock_endpoints({**env, "ANTHROPIC_BEDROCK_BASE_URL": "https://vpce-br.example"})
     assert [e.url for e in vpce] == ["https://vpce-br.example"]  # same URL for both regions: probed once
+    # Claude Code's runtime client ignores these two (found with the real binary): the regional hosts stay
+    for var in ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"):
+        assert ne.bedrock_endpoints({**env, var: "https://vpce-br.example"}) == eps
     china = ne.bedrock_endpoints({"AWS_REGION": "cn-north-1"})
     assert china[0].url == "https://bedrock-runtime.cn-north-1.amazonaws.com.cn"
     assert ne.bedrock_endpoints({}, None, {"region": "eu-central-1"})[0].expect["region"] == "eu-central-1"
