@@ -177,9 +177,9 @@ def live_identity(facts: Any) -> Outcome:
 
 def _endpoint(env: dict[str, str], region: str) -> tuple[str | None, str | None]:
     """The runtime endpoint Claude Code calls: ANTHROPIC_BEDROCK_BASE_URL, else the regional default (it
-    ignores AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL; ccwb_doctor.claude_endpoints)."""
-    from ccwb_doctor.analyzers.net_endpoints import ruleset_url
-    from ccwb_doctor.claude_endpoints import BASE_URL_VAR, base_url
+    ignores AWS_ENDPOINT_URL_BEDROCK_RUNTIME and AWS_ENDPOINT_URL; ccwb_doctor.analyzers.net.claude_endpoints)."""
+    from ccwb_doctor.analyzers.net.claude_endpoints import BASE_URL_VAR, base_url
+    from ccwb_doctor.analyzers.net.endpoints import ruleset_url
 
     url = base_url(env)
     if url:

@@ -65,11 +65,11 @@ def net_sts(facts: Any) -> Outcome | list[Outcome]:
     needs=("claude_env", "profile", "aws_config"),
 )
 def net_bedrock(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.claude_endpoints import ignored_runtime_vars
+    from ccwb_doctor.analyzers.net.claude_endpoints import ignored_runtime_vars
 
     found = _probe_kind(facts, "bedrock", "no Bedrock region configured (AWS_REGION / profile region)")
-    from ccwb_doctor.analyzers.net_endpoints import configured_endpoint_url
-    from ccwb_doctor.claude_endpoints import RUNTIME_IGNORED, base_url
+    from ccwb_doctor.analyzers.net.claude_endpoints import RUNTIME_IGNORED, base_url
+    from ccwb_doctor.analyzers.net.endpoints import configured_endpoint_url
 
     env = facts.claude_env
     ignored = ignored_runtime_vars(env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccwb_doctor import claude_endpoints as ce
+from ccwb_doctor.analyzers.net import claude_endpoints as ce
 from ccwb_doctor.app import run_report
 from ccwb_doctor.fixtures.scenarios import Scenario, reference_install
 from ccwb_doctor.model import Status

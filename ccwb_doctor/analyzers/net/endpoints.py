@@ -318,8 +318,8 @@ def bedrock_endpoints(
     profile: Mapping[str, Any] | None = None,
 ) -> list[Endpoint]:
     """Bedrock runtime per region; ANTHROPIC_BEDROCK_BASE_URL overrides every region's endpoint. As Claude
-    Code decides: AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL do not apply (ccwb_doctor.claude_endpoints)."""
-    from ccwb_doctor.claude_endpoints import runtime_env
+    Code decides: AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL do not apply (ccwb_doctor.analyzers.net.claude_endpoints)."""
+    from ccwb_doctor.analyzers.net.claude_endpoints import runtime_env
 
     env = runtime_env(env)
     base = _s(env.get("ANTHROPIC_BEDROCK_BASE_URL"))
