@@ -86,22 +86,86 @@ def render_report(report: Report, fmt: str, secrets: Any = (), **kw: Any) -> str
     return renderer(fmt)(doc, catalog=catalog, **kw)
 
 
+class OutputError(Exception):
+    """The report could not be written (``--output`` path, stdout): the CLI exits 2 with this one line."""
+
+
 def emit(report: Report, fmt: str = "text", output: str | None = None, secrets: Any = (), **kw: Any) -> str:
     """Render (redacted) and write to ``output`` or stdout; returns the text."""
     text = render_report(report, fmt, secrets, **kw)
     if output and output != "-":
         write_output(Path(output), text)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     return text
 
 
+def write_stdout(text: str) -> None:
+    """Write to stdout; a closed stdout or a broken pipe is an :class:`OutputError`, not a traceback."""
+    out = sys.stdout
+    if out is None:
+        raise OutputError("stdout is closed: give --output FILE")
+    try:
+        out.write(text)
+        out.flush()
+    except (OSError, ValueError) as exc:
+        # the interpreter's own flush at exit would fail again: point stdout at /dev/null
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            os.close(devnull)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"cannot write to stdout ({reason})") from None
+
+
 def write_output(path: Path, text: str) -> None:
-    """Atomic write: a failure never leaves a half-written or clobbered file."""
-    import tempfile
+    """Write ``text`` to ``path``; every failure is an :class:`OutputError` with a one-line reason.
+
+    A regular file (or a new one) is replaced atomically, so a failure never leaves a half-written or
+    clobbered file. An existing FIFO or device is written into as it is (never replaced by a regular
+    file). A symlink is followed only to a regular file (which is then replaced atomically); a symlink to
+    anything else, a dangling one or a loop is refused.
+    """
+    import stat
 
     path = path.absolute()
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        try:
+            target_st = os.stat(path)
+        except OSError as exc:
+            import errno
+
+            why = "a symlink loop" if exc.errno == errno.ELOOP else "a symlink to a missing file"
+            raise OutputError(f"{path}: is {why}; refusing to write through it") from None
+        if not stat.S_ISREG(target_st.st_mode):
+            raise OutputError(
+                f"{path}: is a symlink to something that is not a regular file; refusing to write through it"
+            )
+        path = Path(os.path.realpath(path))
+    elif st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{path}: is a directory")
+    elif st is not None and not stat.S_ISREG(st.st_mode):
+        try:  # a FIFO, a device, a socket path: write into it as it is
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+        return
+    try:
+        _atomic_write(path, text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

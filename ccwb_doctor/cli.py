@@ -28,6 +28,51 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def input_path_problem(path: Any, *, allow_dir: bool = False) -> str | None:
+    """Why ``path`` cannot be read as an input file (or folder), or None. Never opens it, so a FIFO
+    cannot hang the caller; a FIFO, device or symlink loop is named as such, not "no such file"."""
+    import errno
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symlink loop"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "is a symlink to a missing file" if os.path.islink(path) else "no such file"
+        return f"cannot be read ({exc.strerror or exc})"
+    except ValueError as exc:  # a NUL in the name
+        return f"is not a valid path ({exc})"
+    mode = st.st_mode
+    if stat.S_ISREG(mode) or (allow_dir and stat.S_ISDIR(mode)):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"is {kind}, not a regular file"
+
+
+def _timeout(value: str) -> float:
+    """--timeout: a finite number of seconds greater than zero."""
+    import math
+
+    try:
+        t = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(t) or t <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, got {value!r}")
+    return t
+
+
 def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("--output", metavar="FILE", help="write the output to FILE instead of stdout")
@@ -77,7 +122,7 @@ def _selection_options(g: Any) -> None:
     g.add_argument("--only", metavar="ID,...", action="append", help="run only these check ids or areas")
     g.add_argument("--skip", metavar="ID,...", action="append", help="skip these check ids or areas")
     g.add_argument(
-        "--timeout", metavar="SECONDS", type=float, default=30.0, help="per-check timeout (default 30)"
+        "--timeout", metavar="SECONDS", type=_timeout, default=30.0, help="per-check timeout (default 30)"
     )
     g.add_argument("-v", "--verbose", action="store_true", help="show evidence under each result (redacted)")
 
@@ -97,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("binary", help="architecture report of one file")
     b.add_argument("path", metavar="PATH")
     _output_options(b)
-    b.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    b.add_argument("--timeout", type=_timeout, default=30.0, help=argparse.SUPPRESS)
     n = sub.add_parser("net", help="network probes only")
     n.add_argument("--endpoint", metavar="NAME=URL", action="append", default=[], help="probe this endpoint")
     _run_options(n)
@@ -154,6 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ccwb-doctor: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from ccwb_doctor.app import OutputError
+
+        if isinstance(exc, OutputError):  # --output or stdout cannot be written: one line, exit 2
+            print(f"ccwb-doctor: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -81,8 +81,29 @@ def binary_arch(facts: Any) -> list[Outcome]:
                 "analysis": it.info.to_dict(),
                 "verdict": it.verdict.to_dict(),
             }
+            chain = []  # interpreters that are themselves #! scripts
+            while it.info is not None and it.info.format == "script" and it.interpreter is not None:
+                chain.append(it)
+                it = it.interpreter
+            if chain and it.verdict is None:
+                it = chain.pop()
             v = it.verdict
-            msg = f"{a.target.path} ({a.target.label}): #! script run by {it.target.path}, {it.info.describe()}: {v.message}{_judged(host)}"
+            via = "".join(f"{c.target.path} (itself a #! script), then " for c in chain)
+            if chain:
+                ev["interpreter_chain"] = [str(c.target.path) for c in [*chain, it]]
+            msg = f"{a.target.path} ({a.target.label}): #! script run by {via}{it.target.path}, {it.info.describe()}: {v.message}{_judged(host)}"
+            if chain and host.os == "darwin":
+                outs.append(
+                    fail(
+                        f"{a.target.path} ({a.target.label}): its #! interpreter {chain[0].target.path} is itself "
+                        f"a #! script; macOS does not run a script as another script's interpreter (exec fails)"
+                        f"{_judged(host)}",
+                        fix=f"Point the #! line at a real program (the interpreter of {chain[0].target.path}), "
+                        "or use `#!/usr/bin/env` with that program.",
+                        evidence=ev,
+                    )
+                )
+                continue
         if v.kind == "native":
             outs.append(ok(msg, evidence=ev))
         elif v.kind in ("emulated", "uncertain"):

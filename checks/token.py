@@ -261,6 +261,13 @@ def token_expiry(facts: Any) -> Outcome:
         asked = tok.meta.get("refresh_error")
         said = f"; asked for a current token, the helper says: {asked}" if asked else ""
         return fail(f"{p.sts_error}: {p.message}{more}{said}", evidence=ev)
+    if tv.implausible:
+        return warn(
+            f"token {'; '.join(tv.implausible)}: the IdP issues a bogus lifetime, so no expiry can be "
+            "judged (AWS may reject or mis-handle it)",
+            fix="Fix the token lifetime in the IdP's application settings (minutes to hours, not centuries).",
+            evidence=ev,
+        )
     rem = tv.remaining or 0
     role = facts.peek("role")
     session = (role.requested_duration if role and role.requested_duration else None) or 3600

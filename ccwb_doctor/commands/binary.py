@@ -8,7 +8,6 @@ with only those two checks, describing that file.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +72,16 @@ def describe(analysis: Any, host: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ccwb_doctor.app import emit, options_from_args, render_report, run_report, write_output
+    from ccwb_doctor.app import emit, options_from_args, render_report, run_report, write_output, write_stdout
 
     path = Path(args.path)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if path.is_dir():
+    from ccwb_doctor.cli import input_path_problem
+
+    problem = input_path_problem(path)
+    if problem == "is a directory":
         raise UsageError(f"{path}: is a directory, expected a file")
+    if problem is not None:
+        raise UsageError(f"{path}: {problem}")
     options = options_from_args(args)
     options.binary_path = path.absolute()
     try:
@@ -102,6 +104,5 @@ def run(args: argparse.Namespace) -> int:
     if output and output != "-":
         write_output(Path(output), head + render_report(report, "text"))
     else:
-        sys.stdout.write(head)
-        emit(report, "text", None)
+        write_stdout(head + render_report(report, "text"))
     return report.exit_code

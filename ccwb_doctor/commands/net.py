@@ -37,6 +37,15 @@ def parse_endpoints(values: list[str] | None) -> dict[str, str]:
             raise UsageError(f"--endpoint expects NAME=URL, got {raw!r}")
         if name in out:
             raise UsageError(f"--endpoint {name} given twice")
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as exc:
+            raise UsageError(f"--endpoint {name}: not a valid URL ({exc}): {url!r}") from None
+        if not parts.hostname and "://" in url:
+            raise UsageError(f"--endpoint {name}: the URL has no host: {url!r}")
         out[name] = url
     return out
 

@@ -46,7 +46,7 @@ def helper_version(facts: Any) -> str:
             env=dict(facts.peek("claude_env") or facts.env),
             check=False,
         )
-    except (subprocess.TimeoutExpired, OSError) as exc:
+    except (subprocess.TimeoutExpired, OSError, ValueError) as exc:  # ValueError: a NUL in the env
         return f"n/a ({type(exc).__name__})"
     line = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip().splitlines()
     return (line[0][:120] if line else "") + ("" if proc.returncode == 0 else f" (exit {proc.returncode})")
@@ -113,7 +113,7 @@ def build(report: Any, options: Any, anonymize: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ccwb_doctor.app import options_from_args, run_report, split_ids, write_output
+    from ccwb_doctor.app import options_from_args, run_report, split_ids, write_output, write_stdout
     from ccwb_doctor.commands.run import check_inputs
 
     try:
@@ -125,13 +125,9 @@ def run(args: argparse.Namespace) -> int:
     text = build(report, options, anonymize=bool(getattr(args, "anonymize", False)))
     output = getattr(args, "output", None)
     if output and output != "-":
-        try:
-            write_output(Path(output), text)
-        except OSError as exc:
-            raise UsageError(f"{output}: cannot be written ({exc.strerror or exc})") from None
+        write_output(Path(output), text)
         s = report.summary()
         print(f"ccwb-doctor: wrote {output} ({s['fail']} fail, {s['error']} error)", file=sys.stderr)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     return report.exit_code

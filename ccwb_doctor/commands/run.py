@@ -35,22 +35,40 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_inputs(options) -> None:  # type: ignore[no-untyped-def]
-    """Required inputs named on the command line must be readable files (else exit 2)."""
+    """Required inputs named on the command line must be readable files (else exit 2), and the policy
+    files must parse: a gate must not pass on a --trust-policy, --permissions-policy or --scp it could
+    not read, whether or not a token is given."""
+    from pathlib import Path
+
+    from ccwb_doctor.cli import input_path_problem
+
     named = [options.trust_policy, options.template, *options.permissions_policies, *options.scps]
     if options.token and options.token != "-":
         named.append(options.token)
     for p in named:
         if p is None:
             continue
-        from pathlib import Path
-
         path = Path(p)
-        if not path.is_file():
-            raise UsageError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}")
+        problem = input_path_problem(path)
+        if problem is not None:
+            raise UsageError(f"{path}: {problem}")
         try:
             with path.open("rb"):
                 pass
         except OSError as exc:
             raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+    from ccwb_doctor.facts.model import read_policy_file
+    from ccwb_doctor.model import InputError
+
+    policies = [("--trust-policy", options.trust_policy)]
+    policies += [("--permissions-policy", p) for p in options.permissions_policies]
+    policies += [("--scp", p) for p in options.scps]
+    for flag, p in policies:
+        if p is None:
+            continue
+        try:
+            read_policy_file(Path(p), f"{flag} file")
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
     if options.home is not None and not options.home.is_dir():
         raise UsageError(f"--home {options.home}: no such directory")

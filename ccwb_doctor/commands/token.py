@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
             body = render_report(report, "text", verbose=getattr(args, "verbose", False))
             write_output(Path(output), head + body)
         else:
-            sys.stdout.write(head)
-            emit(report, "text", None, verbose=getattr(args, "verbose", False))
+            from ccwb_doctor.app import render_report, write_stdout
+
+            write_stdout(head + render_report(report, "text", verbose=getattr(args, "verbose", False)))
     else:
         emit(report, fmt, output, verbose=getattr(args, "verbose", False))
     return report.exit_code

@@ -27,7 +27,6 @@ from ccwb_doctor.conform.inputs import (  # noqa: F401 - re-exported: the loader
     TemplateInput,
 )
 
-MAX_FILES = 2000
 MAX_BYTES = 5 * 1024 * 1024
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json", ".cfn")
 _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "cdk.out"}
@@ -40,8 +39,10 @@ _LINE_RX = re.compile(r":(\d+):")
 
 
 def iter_files(paths: Sequence[str | Path]) -> Iterable[tuple[Path, bool]]:
-    """(file, explicit) for each named file and each file under each named folder (sorted, bounded)."""
-    count = 0
+    """(file, explicit) for each named file and each file under each named folder (sorted; all of them:
+    a gate must not stop silently after some number of files). Entries under a folder that are not
+    regular files (FIFOs, devices, sockets) are yielded too, and ``_load_one`` records them as ignored
+    without opening them."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
@@ -49,10 +50,7 @@ def iter_files(paths: Sequence[str | Path]) -> Iterable[tuple[Path, bool]]:
                 parts = f.relative_to(p).parts[:-1]
                 if any(x in _SKIP_DIRS or (x.startswith(".") and x not in _HIDDEN_INPUT_DIRS) for x in parts):
                     continue
-                if f.is_file() and not f.name.startswith("."):
-                    count += 1
-                    if count > MAX_FILES:
-                        return
+                if not f.is_dir() and not f.name.startswith("."):
                     yield f, False
         else:
             yield p, True
@@ -61,6 +59,8 @@ def iter_files(paths: Sequence[str | Path]) -> Iterable[tuple[Path, bool]]:
 def read_params_file(path: Path) -> dict[str, str]:
     """CloudFormation parameter files: [{"ParameterKey","ParameterValue"}], {"Parameters": {...}},
     a flat {"K": "V"} object, or K=V lines. Raises InputProblem-style ValueError with a reason."""
+    if not _regular(path):
+        raise ValueError("cannot read parameters file: not a regular file (a FIFO, device or socket)")
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -179,8 +179,26 @@ def collect(
     return out
 
 
+def _regular(path: Path) -> bool:
+    """A regular file (after symlinks); never opens it, so a FIFO cannot block the walk."""
+    import stat
+
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return True  # missing or unreadable: the read below says why
+
+
 def _load_one(out: ConformInputs, path: Path, explicit: bool) -> None:
     sp = str(path)
+    if not _regular(path):
+        if explicit:
+            out.problems.append(
+                InputProblem(sp, "not a regular file (a FIFO, device or socket)", kind="unknown")
+            )
+        else:
+            out.ignored.append(sp)
+        return
     try:
         if path.stat().st_size > MAX_BYTES:
             out.problems.append(InputProblem(sp, f"larger than {MAX_BYTES} bytes"))

@@ -158,6 +158,9 @@ def _installed_otel_helpers(facts: Facts, cp: Any) -> list[Path]:
     return out
 
 
+MAX_INTERPRETER_DEPTH = 4  # Linux's binfmt_script nesting limit
+
+
 @fact("binary_analyses")
 def _binary_analyses(facts: Facts) -> list[Analysis]:
     host: HostProfile = facts.host
@@ -181,7 +184,8 @@ def _analyse(t: Target, host: HostProfile, path_var: str, depth: int) -> Analysi
         return Analysis(t, None, None)
     verdict = judge(info, host, which=which)
     interp = None
-    if depth == 0 and host.os != "windows":
+    # follow a #! interpreter that is itself a #! script, as far as Linux does (4 levels)
+    if depth < MAX_INTERPRETER_DEPTH and host.os != "windows" and (depth == 0 or info.format == "script"):
         found = script_interpreter(info, which)
         if found:
             interp = _analyse(Target(Path(found), (f"interpreter of {t.path}",)), host, path_var, depth + 1)

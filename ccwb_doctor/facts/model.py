@@ -97,6 +97,9 @@ def _read_policy_file(path: Path, what: str) -> Any:
         raise InputError(f"{what}: {exc}", str(path)) from None
 
 
+read_policy_file = _read_policy_file  # the CLI validates named policy files with the same reader
+
+
 def _role_arn(facts: Facts) -> str | None:
     role = facts.peek("role")
     arn = getattr(role, "arn", None)

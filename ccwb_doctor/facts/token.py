@@ -224,7 +224,9 @@ def _jwks_client(facts: Facts) -> Any:
     ttl = float(facts.options.extra.get("jwks_ttl", 3600.0))  # type: ignore[arg-type]
     # up to 4 requests (discovery + JWKS, once more for an unknown kid) must fit in one check's timeout
     timeout = min(5.0, max(0.5, float(facts.options.timeout) / 5))
-    return JwksClient(cache, ttl=ttl, timeout=timeout, verify=_idp_trust(facts))
+    # and all of them together within one overall deadline inside that timeout (a slow-drip server)
+    budget = min(4 * timeout, max(0.5, float(facts.options.timeout) * 0.8))
+    return JwksClient(cache, ttl=ttl, timeout=timeout, verify=_idp_trust(facts), budget=budget)
 
 
 @dataclass

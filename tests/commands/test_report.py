@@ -26,6 +26,23 @@ STDERR_SECRET = "gho_StderrPlantedSecret0123456789ABCDEF"
 REFRESH = "rt-PlantedRefreshToken-0123456789-abcdefXYZ"
 CLIENT_SECRET = "GOCSPX-PlantedClientSecret-0123456789"
 HELPER_OUT_SECRET = "hs-HelperStdoutSecretValue-ZYX987654321"
+# secrets that do not look random: only their key name (option, assignment, header, URL password) tells
+KN_ARG_SECRET = "tulip-orchard-lantern"
+KN_ARG_PASSWORD = "Summer2024pass"
+KN_STDERR_SECRET = "marmalade-sky-over"
+KN_STDERR_PASSWORD = "hunter2hunter2"
+KN_ENV_SECRET = "blue-whale-song"
+KN_URL_PASSWORD = "river-otel-pass"
+KN_HEADER_SECRET = "walnut-header-key"
+KEY_NAMED = [
+    KN_ARG_SECRET,
+    KN_ARG_PASSWORD,
+    KN_STDERR_SECRET,
+    KN_STDERR_PASSWORD,
+    KN_ENV_SECRET,
+    KN_URL_PASSWORD,
+    KN_HEADER_SECRET,
+]
 
 
 def plant(tmp_path: Path, idp: FixtureIdP, col: FixtureCollector) -> tuple[sc.Scenario, list[str]]:
@@ -37,7 +54,9 @@ def plant(tmp_path: Path, idp: FixtureIdP, col: FixtureCollector) -> tuple[sc.Sc
         AWS_SECRET_ACCESS_KEY=SETTINGS_SECRET,
         AWS_SESSION_TOKEN=SESSION_TOKEN,
         ANTHROPIC_API_KEY=API_KEY,
-        OTEL_EXPORTER_OTLP_HEADERS=f"authorization=Bearer%20{API_KEY}",
+        OTEL_EXPORTER_OTLP_HEADERS=f"authorization=Bearer%20{API_KEY},x-api-key={KN_HEADER_SECRET}",
+        OTEL_EXPORTER_OTLP_ENDPOINT=col.endpoint.replace("://", f"://otel:{KN_URL_PASSWORD}@", 1),
+        MY_SERVICE_PASSWORD=KN_ENV_SECRET,
     )
     s.write_settings(doc)
     sc.apply(s, "static-keys")  # ~/.aws/credentials with aws_secret_access_key = FAKE_SECRET
@@ -72,12 +91,14 @@ def plant(tmp_path: Path, idp: FixtureIdP, col: FixtureCollector) -> tuple[sc.Sc
         s.home / "bin" / "fake-helper",
         "#!/bin/sh\n"
         f"echo 'auth error: refresh failed with token {STDERR_SECRET}' >&2\n"
+        f"echo 'invalid_client: client_secret={KN_STDERR_SECRET} password={KN_STDERR_PASSWORD}' >&2\n"
         f'echo \'{{"leak": "{HELPER_OUT_SECRET}"}}\'\nexit 1\n',
         0o755,
     )
     sc.write(
         s.aws_config,
-        f"[profile {s.profile}]\ncredential_process = {helper} --profile {s.profile}\nregion = us-east-1\n",
+        f"[profile {s.profile}]\ncredential_process = {helper} --profile {s.profile} "
+        f"--client-secret {KN_ARG_SECRET} --password={KN_ARG_PASSWORD}\nregion = us-east-1\n",
     )
     secrets = [
         SETTINGS_SECRET,
@@ -91,6 +112,7 @@ def plant(tmp_path: Path, idp: FixtureIdP, col: FixtureCollector) -> tuple[sc.Sc
         id_token,
         SETTINGS_SECRET[::-1],
         SESSION_TOKEN[::-1],
+        *KEY_NAMED,
     ]
     return s, secrets
 
@@ -165,6 +187,25 @@ def test_stdout_default_and_anonymize(planted: Any) -> None:
     accounts = set(re.findall(r"acct-[0-9a-f]{8}", text))
     assert len(accounts) == 1
     json.loads(re.search(r"```json\n(.*?)\n```", text, re.S).group(1))  # still valid JSON
+    for secret in KEY_NAMED:
+        assert secret not in text and secret not in proc.stderr, secret
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "junit", "sarif"])
+def test_key_named_secrets_masked_in_every_format(planted: Any, fmt: str) -> None:
+    """Secrets that only their key name gives away (--client-secret S, password=P, x-api-key=K,
+    https://otel:PASS@host, MY_SERVICE_PASSWORD) are masked in `run -v` output of every format."""
+    s, _, _ = planted
+    args = ["--home", str(s.home), "--live", "--skip", "network", "-v", "--format", fmt, "--timeout", "20"]
+    proc = cli(args, s.env)
+    assert proc.returncode == 1, proc.stderr
+    assert "LIVE-CREDENTIALS" in proc.stdout
+    for secret in KEY_NAMED:
+        assert secret not in proc.stdout and secret not in proc.stderr, (fmt, secret)
+    if fmt == "json":
+        doc = json.loads(proc.stdout)
+        texts = json.dumps(doc, ensure_ascii=False)
+        assert "--client-secret «redacted»" in texts and "otel:«redacted»@" in texts
 
 
 def test_unreadable_input_exits_2(tmp_path: Path) -> None:
@@ -213,7 +254,9 @@ def test_anonymizer_consistent_and_total(parts: list[str]) -> None:
     out = a.text(text)
     assert a.text(text) == out  # same input -> same output
     for p in parts:
-        if re.fullmatch(r"[a-z]{1,8}@[a-z]{2,8}\.(com|net|io)", p) or re.fullmatch(r"[1-9][0-9]{11}", p):
+        # (an account id of one repeated digit is a placeholder the anonymizer keeps on purpose)
+        account = re.fullmatch(r"[1-9][0-9]{11}", p) and len(set(p)) > 1
+        if re.fullmatch(r"[a-z]{1,8}@[a-z]{2,8}\.(com|net|io)", p) or account:
             assert p not in out.split(" ")
     doc = a.apply({"k": [text, {"n": text}]})
     assert doc == {"k": [out, {"n": out}]}

@@ -95,6 +95,7 @@ def test_only_skip_by_area_and_id(guidance: sc.Scenario) -> None:
     assert [r["id"] for r in json.loads(p.stdout)["results"]] == [
         "CONFIG-CREDENTIAL-PROCESS",
         "CONFIG-SHADOWED-CREDS",
+        "CONFIG-HELPER-CACHE",
     ]
 
 

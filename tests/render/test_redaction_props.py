@@ -116,6 +116,104 @@ def test_known_secrets_masked_even_without_a_recognisable_shape(r: random.Random
         assert opaque not in render_report(report, fmt, secrets=[opaque], color=False, verbose=True)
 
 
+WORDS = ["tulip", "orchard", "lantern", "summer", "river", "walnut", "marmalade", "sky", "blue", "whale"]
+OPTIONS = ["--client-secret", "--password", "--token", "--api-key", "--client_secret", "--passwd"]
+ASSIGN_KEYS = ["client_secret", "password", "token", "api_key", "refresh_token", "PASSWORD", "x-api-key"]
+ENV_KEYS = ["MY_SERVICE_PASSWORD", "ANTHROPIC_AUTH_TOKEN", "DB_SECRET", "OTEL_API_KEY"]
+
+
+def key_named_secret(r: random.Random) -> str:
+    """A password that looks like words: no shape gives it away, only the key name it comes with."""
+    return f"{r.choice(WORDS)}{r.randint(10, 9999)}{r.choice(WORDS)}-{r.choice(WORDS)}"
+
+
+@st.composite
+def planted_by_name(draw: st.DrawFn) -> tuple[dict, str, str, list[tuple[str, str]]]:
+    r = draw(st.randoms(use_true_random=True))
+    evidence: dict = {}
+    message, fix = "check failed", "fix it"
+    placed: list[tuple[str, str]] = []
+    for i in range(draw(st.integers(1, 5))):
+        s = key_named_secret(r)
+        opt, key, env = r.choice(OPTIONS), r.choice(ASSIGN_KEYS), r.choice(ENV_KEYS)
+        where = draw(
+            st.sampled_from(
+                [
+                    "line",
+                    "argv",
+                    "argv=",
+                    "url",
+                    "stderr",
+                    "env",
+                    "env_text",
+                    "header",
+                    "json",
+                    "message",
+                    "fix",
+                ]
+            )
+        )
+        if where == "line":  # a credential_process line, shell-quoted or not
+            value = r.choice([s, f"'{s}'", f'"{s}"'])
+            evidence[f"line_{i}"] = f"/opt/helper --profile p {opt}{r.choice([' ', '='])}{value} --region x"
+        elif where == "argv":
+            evidence[f"argv_{i}"] = ["/opt/helper", "--profile", "p", opt, s]
+        elif where == "argv=":
+            evidence[f"argv_{i}"] = ["/opt/helper", f"{opt}={s}"]
+        elif where == "url":
+            evidence[f"endpoint_{i}"] = f"https://otel:{s}@collector.corp.example.com:4318/v1/metrics"
+        elif where == "stderr":
+            evidence[f"stderr_{i}"] = f"error: invalid_client ({key}={s}); try again"
+        elif where == "env":
+            evidence.setdefault("env", {})[f"{env}_{i}"] = s
+        elif where == "env_text":
+            evidence[f"env_{i}"] = ["AWS_REGION=us-east-1", f"{env}={s}"]
+        elif where == "header":
+            evidence[f"headers_{i}"] = r.choice([f"x-api-key={s},foo=bar", f"X-Api-Key: {s}", f"{key}: {s}"])
+        elif where == "json":
+            evidence[f"body_{i}"] = json.dumps({"error": "invalid_grant", key: s})
+        elif where == "message":
+            message += f" (https://user:{s}@idp.corp.example.com/.well-known/jwks.json unreachable)"
+        else:
+            fix += f"; run: helper {opt} {s}"
+        placed.append((s, where))
+    return evidence, message, fix, placed
+
+
+@settings(max_examples=80, deadline=None)
+@given(planted_by_name())
+def test_key_named_secrets_masked_in_every_format(case: tuple[dict, str, str, list[tuple[str, str]]]) -> None:
+    """Masking by key name: arguments, argv, URLs, helper stderr, settings env, headers, JSON bodies."""
+    from ccwb_doctor.render import renderer
+
+    evidence, message, fix, placed = case
+    meta = CheckMeta("TEST-SECRET", "t", "token", Severity.HIGH, "fix")
+    report = Report(
+        [Result.from_outcome(meta, fail(message, fix=fix, evidence=evidence), 1.0)], catalog=[meta]
+    )
+    seen_raw: set[str] = set()
+    for fmt in FORMATS:
+        raw = renderer(fmt)(report.to_dict(), catalog=[meta.to_dict()], color=False, verbose=True)
+        seen_raw |= {s for s, _ in placed if s in raw}
+        out = render_report(report, fmt, color=False, verbose=True)
+        for s, where in placed:
+            assert s not in out, (fmt, where, s)
+    assert seen_raw == {s for s, _ in placed}  # not vacuous: without the boundary each one is printed
+
+
+def test_key_named_masking_keeps_prose_and_placeholders() -> None:
+    for text in (
+        "give --token FILE or --live",
+        "ccwb-doctor token --token - < id_token.jwt",
+        "refresh token: none cached",
+        "token_exp=1700000000 token_source=file",
+        "--token-file /tmp/t.jwt",
+        "https://collector.example.com:4318/v1/metrics",
+        "client_secret=${CLIENT_SECRET}",
+    ):
+        assert scrub_text(text) == text, text
+
+
 def test_useful_identifiers_are_kept() -> None:
     keep = [
         "arn:aws:iam::123456789012:role/BedrockOktaFederatedRole",

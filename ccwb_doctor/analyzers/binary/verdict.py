@@ -1,7 +1,7 @@
 """Verdicts: can this host run that file natively, under emulation, or not at all — and what to install.
 
-Pure: combines a BinaryInfo with a HostProfile. ``which`` (PATH lookup) and ``exists`` are injectable
-for the one place that touches the filesystem: resolving a script's interpreter.
+Pure: combines a BinaryInfo with a HostProfile. ``which`` (PATH lookup), ``exists`` and ``is_script`` are
+injectable for the one place that touches the filesystem: resolving a script's interpreter.
 """
 
 from __future__ import annotations
@@ -185,11 +185,25 @@ def _tool_of(path: str | None) -> str:
     return "otel-helper" if "otel" in base else "credential-process"
 
 
+def starts_with_shebang(path: str) -> bool:
+    """Whether the regular file at ``path`` begins with ``#!`` (a FIFO or device is never opened)."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"#!"
+    except (OSError, ValueError):
+        return False
+
+
 def judge(
     info: BinaryInfo,
     host: HostProfile,
     which: Callable[[str], str | None] | None = None,
     exists: Callable[[str], bool] = os.path.exists,
+    is_script: Callable[[str], bool] = starts_with_shebang,
 ) -> Verdict:
     """The verdict for ``info`` on ``host``; never raises."""
     build = recommended_build(host, _tool_of(info.path))
@@ -197,7 +211,7 @@ def judge(
         msg = f"{info.format} file: {info.error} (parsing stopped at offset {info.offset})"
         return Verdict(CANNOT, f"not a runnable program: {msg}", build=build, fix=build.text())
     if info.format in ("script", "batch", "powershell"):
-        return _script(info, host, build, which or shutil.which, exists)
+        return _script(info, host, build, which or shutil.which, exists, is_script)
     want = OS_OF_FORMAT.get(info.format)
     if info.os in ("android", "freebsd", "openbsd", "netbsd", "solaris"):
         want = info.os
@@ -265,6 +279,7 @@ def _script(
     build: Build,
     which: Callable[[str], str | None],
     exists: Callable[[str], bool],
+    is_script: Callable[[str], bool] = starts_with_shebang,
 ) -> Verdict:
     if info.format in ("batch", "powershell"):
         if host.os != "windows":
@@ -302,8 +317,30 @@ def _script(
                 build=build,
                 fix=f"install {prog} or put it on the PATH Claude Code runs with; or {build.text()}",
             )
-        return Verdict(NATIVE, f"`env` finds {prog} at {found}", build=build, notes=info.notes)
-    return Verdict(NATIVE, f"the interpreter {interp} exists", build=build, notes=info.notes)
+        nested = _nested_script(found, host, build, info) if is_script(found) else None
+        return nested or Verdict(NATIVE, f"`env` finds {prog} at {found}", build=build, notes=info.notes)
+    nested = _nested_script(interp, host, build, info) if is_script(interp) else None
+    return nested or Verdict(NATIVE, f"the interpreter {interp} exists", build=build, notes=info.notes)
+
+
+def _nested_script(interp: str, host: HostProfile, build: Build, info: BinaryInfo) -> Verdict:
+    """A #! interpreter that is itself a #! script: not "native". Linux runs the chain (up to 4 levels),
+    macOS does not run a script as another script's interpreter."""
+    if host.os == "darwin":
+        return Verdict(
+            CANNOT,
+            f"the interpreter {interp} is itself a #! script; macOS does not run a script as another "
+            "script's interpreter (exec fails)",
+            build=build,
+            fix=f"point the #! line at the program {interp} runs; or {build.text()}",
+        )
+    return Verdict(
+        UNCERTAIN,
+        f"the interpreter {interp} is itself a #! script: Linux runs such a chain (up to 4 levels); "
+        "what finally runs is judged from that script's own interpreter",
+        build=build,
+        notes=info.notes,
+    )
 
 
 def script_interpreter(

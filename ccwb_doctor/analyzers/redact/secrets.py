@@ -1,9 +1,13 @@
 """Redaction applied at the renderer boundary: secrets are masked wherever they sit.
 
-Three layers, each enough on its own for what it covers:
+Four layers, each enough on its own for what it covers:
 1. known secrets: exact strings registered while gathering facts (tokens read, credentials returned);
-2. sensitive names: the value under a key such as ``SecretAccessKey``, ``refresh_token``, ``client_secret``;
-3. shapes: JWTs, AWS secret keys, session tokens, Google client secrets, bearer headers, and long
+2. sensitive names: the value under a key such as ``SecretAccessKey``, ``refresh_token``, ``client_secret``,
+   in a dict, and in text: ``--client-secret S``, ``--password=P``, ``client_secret=S``, ``"password": "P"``,
+   ``x-api-key: K`` (command lines, stderr, env assignments, headers), and the value after such an
+   option in an argv list;
+3. passwords inside URLs: ``https://user:PASS@host`` keeps the user, masks the password;
+4. shapes: JWTs, AWS secret keys, session tokens, Google client secrets, bearer headers, and long
    high-entropy strings, found inside any text.
 
 The same boundary makes every string printable in every format: control characters (a helper's ANSI
@@ -23,7 +27,7 @@ MASK = "«redacted»"
 
 _SENSITIVE_KEY = re.compile(
     r"(secret|password|passwd|token|credential|private[_-]?key|authorization|api[_-]?key|session[_-]?key"
-    r"|cookie|assertion|code[_-]?verifier)",
+    r"|cookie|assertion|code[_-]?verifier|passphrase|pwd)",
     re.IGNORECASE,
 )
 # keys that contain a sensitive word but hold no secret (metadata about tokens)
@@ -119,10 +123,83 @@ def _looks_random(s: str) -> bool:
     return _camel_mean(core) < 4.5
 
 
+# A key in text: an option (--client-secret), an assignment name (client_secret=, MY_PASSWORD=), a header
+# name (x-api-key:) or a quoted JSON key ("password":). Its value: a quoted string or one token.
+_KEY = r"[A-Za-z][A-Za-z0-9_.-]*"
+_OPTION = re.compile(rf"(?<![\w-])(?P<key>--?{_KEY})(?P<sep>=|[ \t]+)")
+_ASSIGN = re.compile(rf"(?<![\w.-])(?P<q>[\"']?)(?P<key>{_KEY})(?P=q)(?P<sep>[ \t]*[=:][ \t]*)")
+# a quoted value, one with JSON-escaped quotes (\"...\" inside a JSON string), or one bare token
+_VALUE = re.compile(
+    r"\$\{[^}\s]*\}|\"(?:[^\"\\]|\\.)*\"|'[^']*'|\\\"(?:[^\"\\]|\\[^\"])*\\\"|[^\s\"',;&()\[\]{}\\]+"
+)
+# a URL's user-info password: scheme://user:PASS@host
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/@\s:\"'<>]*):([^/@\s\"'<>]+)@")
+# values that are placeholders or names, not secrets: FILE, FILE|-, <token>, ${VAR}, -, true/false
+_PLACEHOLDER = re.compile(
+    r"^(?:[A-Z][A-Z_|-]{2,}|<[^>]*>|\$\{?\w+\}?|-|\.\.\.|…|«redacted»|(?i:true|false|null|none)|-?\d+(?:\.\d+)?)$"
+)
+
+
+def _option_key(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def is_sensitive_option(flag: str) -> bool:
+    """``--client-secret``, ``--password``, ``--token`` (not ``--token-file`` or ``--token-endpoint``)."""
+    return flag.startswith("-") and len(flag) > 2 and is_sensitive_key(_option_key(flag))
+
+
+def _masked(val: str) -> str | None:
+    """``val`` masked (quotes kept), or None when it is a placeholder rather than a value."""
+    if val.startswith('\\"') and len(val) >= 4:
+        return None if _PLACEHOLDER.match(val[2:-2]) or not val[2:-2] else '\\"' + MASK + '\\"'
+    quoted = len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'"
+    core = val[1:-1] if quoted else val
+    if not core or _PLACEHOLDER.match(core):
+        return None
+    return val[0] + MASK + val[-1] if quoted else MASK
+
+
+def _mask_after(text: str, rx: re.Pattern[str], sensitive: Any) -> str:
+    out: list[str] = []
+    pos = 0
+    while (m := rx.search(text, pos)) is not None:
+        v = _VALUE.match(text, m.end())
+        masked = _masked(v.group(0)) if v is not None and sensitive(m, v.group(0)) else None
+        if v is None or masked is None:
+            out.append(text[pos : m.end()])
+            pos = m.end()
+            continue
+        out.append(text[pos : m.end()] + masked)
+        pos = v.end()
+    return "".join(out) + text[pos:]
+
+
+_PROSE_WORD = re.compile(r"[a-z]{1,15}")
+
+
+def _assign_sensitive(m: re.Match[str], value: str) -> bool:
+    key = m.group("key")
+    if not is_sensitive_key(key.replace("-", "_").replace(".", "_")):
+        return False
+    if "=" in m.group("sep") or m.group("q") or "-" in key or "_" in key:
+        return True  # an assignment, a JSON key, a header or env name
+    # "token: expired", "Password: required" read as prose; "password: hunter2" does not
+    return not _PROSE_WORD.fullmatch(value)
+
+
+def mask_named_values(text: str) -> str:
+    """Mask the value of every secret-named option, assignment, header or JSON key, and URL passwords."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
+    text = _mask_after(text, _OPTION, lambda m, v: is_sensitive_option(m.group("key")))
+    return _mask_after(text, _ASSIGN, _assign_sensitive)
+
+
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:
     for secret in known:
         if secret and secret in text:
             text = text.replace(secret, MASK)
+    text = mask_named_values(text)
     for pat in _PATTERNS:
         text = pat.sub(MASK, text)
     return _CANDIDATE.sub(lambda m: _mask_candidate(m.group(0)), text)
@@ -191,5 +268,13 @@ def _scrub(obj: Any, known: list[str]) -> Any:
                 out[key] = _scrub(v, known)
         return out
     if isinstance(obj, list | tuple):
-        return [_scrub(v, known) for v in obj]
+        out_list: list[Any] = []
+        after_flag = False  # argv: the value after --client-secret / --password
+        for v in obj:
+            if after_flag and isinstance(v, str) and v not in ("", "-"):
+                out_list.append(MASK)
+            else:
+                out_list.append(_scrub(v, known))
+            after_flag = isinstance(v, str) and "=" not in v and is_sensitive_option(v)
+        return out_list
     return obj

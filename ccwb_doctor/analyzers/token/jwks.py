@@ -8,13 +8,14 @@ refetch. Every request is bounded in time and size; redirects are capped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,15 @@ class JwksClient:
         timeout: float = 5.0,
         verify: Any = True,
         clock: Callable[[], float] = time.time,
+        budget: float | None = None,
     ) -> None:
         self.cache_dir = cache_dir
         self.ttl = ttl
         self.timeout = max(0.1, min(float(timeout), 30.0))
+        # one overall deadline for everything one key lookup fetches (discovery, JWKS, a refetch): a
+        # server that drips a byte at a time never trips a per-read timeout, so the clock is the bound
+        self.budget = max(0.1, float(budget)) if budget is not None else self.timeout * 4
+        self._deadline: float | None = None
         self.verify = verify
         self.clock = clock
         self.requests: list[str] = []  # URLs fetched over the network, in order
@@ -121,15 +127,60 @@ class JwksClient:
             self._http.close()
             self._http = None
 
-    def _get_json(self, url: str, what: str) -> Any:
-        import httpx
+    @contextlib.contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """Start the overall deadline unless an outer lookup already did."""
+        outer = self._deadline is None
+        if outer:
+            self._deadline = time.monotonic() + self.budget
+        try:
+            yield
+        finally:
+            if outer:
+                self._deadline = None
 
+    def _get_json(self, url: str, what: str) -> Any:
+        """GET ``url`` as JSON, finished before the overall deadline or abandoned (a daemon worker)."""
         if not url.startswith(("https://", "http://")):
             raise JwksError(f"{what}-url", f"{what} URL {url!r} is not http(s)")
+        deadline = self._deadline if self._deadline is not None else time.monotonic() + self.budget
+        remaining = deadline - time.monotonic()
+        over = JwksError(
+            f"{what}-timeout",
+            f"GET {url}: no complete answer within the {self.budget:.1f} s allowed for fetching the "
+            "issuer's keys (bounded by --timeout)",
+            network=True,
+        )
+        if remaining <= 0:
+            raise over
+        result: list[Any] = []
+        client = self._client()
+
+        def work() -> None:
+            try:
+                result.append((True, self._get_json_now(client, url, what, deadline)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                result.append((False, exc))
+
+        worker = threading.Thread(target=work, name="jwks-fetch", daemon=True)
+        worker.start()
+        worker.join(remaining)
+        if worker.is_alive():
+            self._http = None  # abandon that client: the worker's socket is closed under it
+            with contextlib.suppress(Exception):
+                client.close()
+            raise over
+        ok, value = result[0]
+        if not ok:
+            raise value
+        return value
+
+    def _get_json_now(self, client: Any, url: str, what: str, deadline: float) -> Any:
+        import httpx
+
         self.requests.append(url)
-        deadline = time.monotonic() + self.timeout * 2
         try:
-            with self._client().stream("GET", url) as resp:
+            with client.stream("GET", url) as resp:
                 if resp.status_code != 200:
                     raise JwksError(f"{what}-http", f"GET {url} returned HTTP {resp.status_code}")
                 body = bytearray()
@@ -140,7 +191,7 @@ class JwksClient:
                     if time.monotonic() > deadline:
                         raise JwksError(
                             f"{what}-timeout",
-                            f"GET {url} took longer than {self.timeout * 2:.0f} s",
+                            f"GET {url} took longer than the {self.budget:.1f} s allowed",
                             network=True,
                         )
         except httpx.TimeoutException:
@@ -228,7 +279,7 @@ class JwksClient:
 
     def jwks(self, issuer: str, *, refresh: bool = False) -> KeySet:
         """The issuer's key set: memory, else a fresh disk copy, else the network (discovery + JWKS)."""
-        with self._lock:
+        with self._lock, self._bounded():
             if not refresh:
                 ks = self._mem.get(issuer)
                 if ks is not None:
@@ -243,7 +294,7 @@ class JwksClient:
 
     def key_for(self, issuer: str, kid: str | None) -> tuple[KeySet, bool]:
         """The key set that should hold ``kid``; an unknown kid triggers one refetch. Returns (set, refetched)."""
-        with self._lock:
+        with self._lock, self._bounded():
             ks = self.jwks(issuer)
             if kid is None or ks.has_kid(kid) or (issuer, kid) in self._refetched:
                 return ks, False

@@ -305,8 +305,9 @@ class TimeVerdict:
     exp: int | None
     iat: int | None
     nbf: int | None
-    remaining: int | None  # seconds until exp (negative once past)
+    remaining: int | None  # seconds until exp (negative once past); None without a plausible exp
     problems: list[Finding] = field(default_factory=list)
+    implausible: list[str] = field(default_factory=list)  # "exp is in year 31688…, not a plausible time"
 
     @property
     def expired(self) -> bool:
@@ -323,10 +324,33 @@ class TimeVerdict:
             "nbf": iso(self.nbf),
             "remaining_seconds": self.remaining,
             "problems": [p.to_dict() for p in self.problems],
+            "implausible": list(self.implausible),
         }
 
 
+MAX_PLAUSIBLE_TS = 253402300799  # 9999-12-31T23:59:59Z: the last second a calendar date can name
+
+
+def plausible_time(ts: int) -> bool:
+    return 0 <= ts <= MAX_PLAUSIBLE_TS
+
+
+def _when(ts: int) -> str:
+    """``year 31688… (a 23-digit year)`` or ``a time before 1970``, for a timestamp outside 1970..9999."""
+    if ts < 0:
+        return "a time before 1970"
+    year = str(1970 + ts // 31556952)
+    return "year " + (year if len(year) <= 7 else f"{year[:5]}… (a {len(year)}-digit year)")
+
+
+def implausible_text(name: str, ts: int) -> str:
+    """``exp is in year 31688…, not a plausible time``: never a 28-digit count of minutes."""
+    return f"{name} is {'in ' if ts >= 0 else ''}{_when(ts)}, not a plausible time"
+
+
 def _iso(ts: int) -> str:
+    if not plausible_time(ts):
+        return _when(ts)
     try:
         return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
@@ -344,7 +368,12 @@ def _num(v: object) -> int | None:
 def time_verdict(claims: Mapping[str, Any], now: float, skew: int = STS_SKEW) -> TimeVerdict:
     n = int(now)
     exp, iat, nbf = (_num(claims.get(k)) for k in _TIME_CLAIMS)
-    tv = TimeVerdict(n, exp, iat, nbf, exp - n if exp is not None else None)
+    tv = TimeVerdict(n, exp, iat, nbf, exp - n if exp is not None and plausible_time(exp) else None)
+    for k, v in zip(_TIME_CLAIMS, (exp, iat, nbf), strict=True):
+        if v is not None and not plausible_time(v):
+            tv.implausible.append(implausible_text(k, v))
+    if exp is not None and not plausible_time(exp) and exp > 0:
+        exp = None  # a bogus far-future exp: named above, no expiry arithmetic with it
     for k in _TIME_CLAIMS:
         v = claims.get(k)
         if k in claims and not _is_int(v):
@@ -357,16 +386,24 @@ def time_verdict(claims: Mapping[str, Any], now: float, skew: int = STS_SKEW) ->
         tv.problems.append(
             Finding(
                 "expired",
-                f"expired at {_iso(exp)}, {n - exp} s ago (STS allows {skew} s of skew)",
+                f"expired at {_iso(exp)}"
+                + (f", {n - exp} s ago" if plausible_time(exp) else "")
+                + f" (STS allows {skew} s of skew)",
                 "ExpiredTokenException",
             )
         )
     if iat is not None and iat - skew > n:
         tv.problems.append(
-            Finding("iat-future", f"issued in the future ({_iso(iat)}, {iat - n} s ahead): check the clock")
+            Finding(
+                "iat-future",
+                f"issued in the future ({_iso(iat)}"
+                + (f", {iat - n} s ahead" if plausible_time(iat) else "")
+                + "): check the clock",
+            )
         )
     if nbf is not None and nbf - skew > n:
-        tv.problems.append(Finding("nbf-future", f"not valid before {_iso(nbf)} ({nbf - n} s ahead)"))
+        ahead = f" ({nbf - n} s ahead)" if plausible_time(nbf) else ""
+        tv.problems.append(Finding("nbf-future", f"not valid before {_iso(nbf)}{ahead}"))
     if exp is not None and iat is not None and exp < iat:
         tv.problems.append(Finding("exp-before-iat", f"exp {_iso(exp)} is before iat {_iso(iat)}"))
     return tv
