@@ -79,23 +79,35 @@ def test_output_onto_a_fifo_writes_into_it_and_keeps_it(
     assert json.loads(got[0])["schema"] == "ccwb-doctor/report/v1"
 
 
-def test_output_onto_dev_null_keeps_the_device(spawn: Any, home: sc.Scenario, tmp_path: Path) -> None:
-    link = tmp_path / "null"
-    code, _, err = run_cli(spawn, [*doctor_args(home), "--output", "/dev/null"], env=home.env)
+def private_device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A character device of our own (same numbers as /dev/null or /dev/full) in tmp_path: a regression
+    that replaces the output file then destroys this node, never the machine's /dev (it once did)."""
+    node = tmp_path / name
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot create a device node here ({exc}); not running against the system's /dev")
+    return node
+
+
+def test_output_onto_a_device_keeps_the_device(spawn: Any, home: sc.Scenario, tmp_path: Path) -> None:
+    null = private_device(tmp_path, "null", 3)
+    code, _, err = run_cli(spawn, [*doctor_args(home), "--output", str(null)], env=home.env)
     assert code in (0, 1), err
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
     # a symlink to a device is refused, not replaced
-    link.symlink_to("/dev/null")
+    link = tmp_path / "link"
+    link.symlink_to(null)
     code, _, err = run_cli(spawn, [*doctor_args(home), "--output", str(link)], env=home.env)
     one_line_exit_2(code, err)
-    assert "symlink" in err and link.is_symlink()
+    assert "symlink" in err and link.is_symlink() and stat.S_ISCHR(os.lstat(null).st_mode)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-def test_output_onto_dev_full_fails_with_one_line(spawn: Any, home: sc.Scenario) -> None:
-    code, _, err = run_cli(spawn, [*doctor_args(home), "--output", "/dev/full"], env=home.env)
+def test_output_onto_a_full_device_fails_with_one_line(spawn: Any, home: sc.Scenario, tmp_path: Path) -> None:
+    full = private_device(tmp_path, "full", 7)
+    code, _, err = run_cli(spawn, [*doctor_args(home), "--output", str(full)], env=home.env)
     one_line_exit_2(code, err)
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert stat.S_ISCHR(os.lstat(full).st_mode)
 
 
 def test_output_through_a_symlink_to_a_regular_file_replaces_the_target(

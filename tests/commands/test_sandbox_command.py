@@ -46,6 +46,7 @@ def test_only_selects_checks_and_unknown_names_are_usage_errors() -> None:
         "CONFIG-CREDENTIAL-PROCESS",
         "CONFIG-SHADOWED-CREDS",
         "CONFIG-SETTINGS",
+        "CONFIG-HELPER-CACHE",
         "LIVE-CREDENTIALS",
     }
     bad = doctor("sandbox", "--only", "NOPE-1")

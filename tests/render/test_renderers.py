@@ -53,6 +53,7 @@ def test_json_validates_against_schema_for_a_real_run(guidance: sc.Scenario) -> 
         "CONFIG-CREDENTIAL-PROCESS",
         "CONFIG-SHADOWED-CREDS",
         "CONFIG-SETTINGS",
+        "CONFIG-HELPER-CACHE",
     ]
 
 
