@@ -96,7 +96,7 @@ def sso_profile(
 
 
 def js_ignored(facts: Any) -> list[tuple[int, str]]:
-    from ccwb_doctor.analyzers.clientconfig.consumers import js_ignored_lines
+    from ccwb_doctor.analyzers.clientconfig.consumers_ini import js_ignored_lines
     from ccwb_doctor.facts.config import read_file
 
     try:

@@ -208,7 +208,7 @@ def _load_ini(path: Path, kind: str) -> dict[str, Any]:
         # botocore rejects it (BOM, repeated key or section, a glued header, ...); Claude Code's JS SDK may
         # not: judge the file as the JS SDK reads it and let the CONFIG checks say what the CLI/boto3 will do,
         # with the cause named and the line quoted where it can be (ini_diag).
-        from ccwb_doctor.analyzers.clientconfig.consumers import js_load
+        from ccwb_doctor.analyzers.clientconfig.consumers_ini import js_load
 
         sections, _ = js_load(data, kind == "config")
         reason = diagnose_ini(data.decode("utf-8", "replace")) or " ".join(str(exc).split())
