@@ -34,12 +34,12 @@ from typing import Any
 
 from ccwb_doctor.analyzers.iam.conditions import Cond, ConditionTrace, normalise_context
 from ccwb_doctor.analyzers.iam.match import (
+    GlobSet,
     Piece,
     Template,
     compile_arns,
     compile_globs,
     compile_template,
-    glob_regex,
     render_pieces,
 )
 
@@ -226,14 +226,14 @@ def _arn_account(v: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _resource_rx(pieces: tuple[Piece, ...]) -> re.Pattern[str] | None:
+def _resource_rx(pieces: tuple[Piece, ...]) -> GlobSet | None:
     rx, _ = compile_arns([pieces])
     return rx
 
 
 @dataclass
 class _Resources:
-    regex: re.Pattern[str] | None
+    regex: GlobSet | None
     dynamic: list[Template]
 
     def matches(self, resource: str, ctx: Mapping[str, str | list[str]]) -> bool:
@@ -255,7 +255,7 @@ class Statement:
     sid: str | None
     effect: str
     raw: dict[str, Any]
-    actions: re.Pattern[str] | None
+    actions: GlobSet | None
     not_action: bool
     resources: _Resources | None
     not_resource: bool
@@ -281,9 +281,11 @@ class Policy:
         return [st.error for st in self.statements if st.error]
 
 
-def _compile_actions(vals: list[str]) -> re.Pattern[str] | None:
-    srcs = [glob_regex(compile_template(v, wildcards=True, variables=False).pieces) for v in vals]
-    return compile_globs(srcs, re.IGNORECASE)
+def _compile_actions(vals: list[str]) -> GlobSet | None:
+    """Action patterns: case-insensitive (both sides lower-cased), ``*`` and ``?`` cross everything."""
+    return compile_globs(
+        [compile_template(v, wildcards=True, variables=False).pieces for v in vals], fold=True
+    )
 
 
 # ---- evaluation ----------------------------------------------------------------------------------
@@ -307,7 +309,7 @@ def _trace(
     principal: dict[str, list[str]] | None,
     ctx: dict[str, str | list[str]],
 ) -> StatementTrace:
-    matched = st.actions is not None and st.actions.match(action) is not None
+    matched = st.actions is not None and st.actions.match(action)
     action_ok = matched != st.not_action
     res_ok = True
     if st.resources is not None and resource is not None:
@@ -384,11 +386,11 @@ def evaluate(
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action pattern match: case-insensitive, ``*`` and ``?`` wildcards."""
     rx = _compile_actions([pattern])
-    return rx is not None and rx.match(action) is not None
+    return rx is not None and rx.match(action)
 
 
 def resource_matches(pattern: str, resource: str) -> bool:
     """IAM Resource pattern match: ARN-aware (``*`` does not cross ``:`` before the resource part, unless
     it is the last character of a segment, as the IAM user guide documents for resource ARNs)."""
     rx, _ = compile_arns([compile_template(pattern, wildcards=True, variables=False).pieces])
-    return rx is not None and rx.match(resource) is not None
+    return rx is not None and rx.match(resource)
