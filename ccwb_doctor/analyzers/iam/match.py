@@ -23,6 +23,7 @@ __all__ = [
     "Glob",
     "GlobSet",
     "compile_template",
+    "compile_resource_template",
     "glob_tokens",
     "arn_tokens",
     "compile_globs",
@@ -101,6 +102,41 @@ def compile_template(raw: str, *, wildcards: bool, variables: bool) -> Template:
     add_text(raw[pos:])
     flush()
     return Template(raw, tuple(pieces))
+
+
+def compile_resource_template(raw: str, *, variables: bool) -> tuple[Template, str]:
+    """A Resource/NotResource value: variables are substituted only after the fifth colon.
+
+    IAM User Guide, reference_policies_variables ("Using variables in policies" / where policy
+    variables can be used): "You can use policy variables in the Resource element, but only in the
+    resource portion of the ARN. This portion of the ARN appears after the fifth colon (:)." So
+    ``arn:aws:bedrock:*:${aws:PrincipalAccount}:...`` or ``arn:aws:bedrock:${aws:RequestedRegion}::...``
+    keep ``${...}`` as literal text (which no real ARN contains). The colons are counted in the raw
+    text, so a variable that straddles the fifth colon is literal too. Returns (template, warning).
+    """
+    if not variables or "${" not in raw:
+        return compile_template(raw, wildcards=True, variables=variables), ""
+    cut = -1
+    for _ in range(5):
+        cut = raw.find(":", cut + 1)
+        if cut < 0:
+            break
+    head, tail = (raw, "") if cut < 0 else (raw[: cut + 1], raw[cut + 1 :])
+    warning = ""
+    if "${" in head:
+        warning = (
+            f"Resource {raw!r}: a policy variable before the fifth colon is literal text (IAM substitutes "
+            "variables only in the resource part of an ARN), so this value matches no real ARN"
+        )
+    h = compile_template(head, wildcards=True, variables=False)
+    t = compile_template(tail, wildcards=True, variables=True)
+    pieces = list(h.pieces)
+    for p in t.pieces:
+        if pieces and p[0] == "lit" and pieces[-1][0] == "lit":
+            pieces[-1] = ("lit", pieces[-1][1] + p[1])
+        else:
+            pieces.append(p)
+    return Template(raw, tuple(pieces)), warning
 
 
 Lookup = Callable[[str], "str | list[str] | None"]

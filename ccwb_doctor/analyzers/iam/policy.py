@@ -109,6 +109,7 @@ class StatementTrace:
     kind: str = "identity"  # identity | resource | scp
     error: str | None = None
     note: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -130,6 +131,8 @@ class Decision:
     traces: list[StatementTrace] = field(default_factory=list)
     deciding: list[StatementTrace] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0  # statements the index ruled out (action or resource cannot match); no trace
 
     def to_dict(self, *, all_traces: bool = False) -> dict[str, Any]:
         """JSON-serialisable form for evidence: verdict, errors, deciding statements (and every trace
@@ -138,6 +141,7 @@ class Decision:
             "allowed": self.allowed,
             "reason": self.reason,
             "errors": list(self.errors),
+            "warnings": list(self.warnings),
             "deciding": [t.to_dict() for t in self.deciding],
         }
         if all_traces:
@@ -168,7 +172,12 @@ class Decision:
                 lines.append(
                     f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)}{note}"
                 )
+        if self.skipped:
+            lines.append(
+                f"{self.skipped} other statement(s) not listed: their Action or Resource cannot match"
+            )
         lines.extend(f"error: {e}" for e in self.errors)
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return lines
 
 
@@ -235,18 +244,26 @@ def _resource_rx(pieces: tuple[Piece, ...]) -> GlobSet | None:
 class _Resources:
     regex: GlobSet | None
     dynamic: list[Template]
+    static: list[tuple[Piece, ...]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def matches(self, resource: str, ctx: Mapping[str, str | list[str]]) -> bool:
+        return self.match_detail(resource, ctx)[0]
+
+    def match_detail(self, resource: str, ctx: Mapping[str, str | list[str]]) -> tuple[bool, list[str]]:
+        """(some value matches, the values whose variables have no value and no default)."""
         if self.regex is not None and self.regex.match(resource):
-            return True
+            return True, []
+        unresolved: list[str] = []
         for tpl in self.dynamic:
             r = render_pieces(tpl, ctx.get)  # type: ignore[arg-type]
             if r is None:
+                unresolved.append(tpl.raw)
                 continue
             rx = _resource_rx(r)
             if rx is not None and rx.match(resource):
-                return True
-        return False
+                return True, []
+        return False, unresolved
 
 
 @dataclass
@@ -263,6 +280,7 @@ class Statement:
     not_principal: bool
     conditions: list[Cond]
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -279,6 +297,11 @@ class Policy:
     def errors(self) -> list[str]:
         """Problems of every statement (unknown operators, malformed conditions), for static checks."""
         return [st.error for st in self.statements if st.error]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Static policy warnings (e.g. a variable before the fifth colon of a Resource ARN)."""
+        return [w for st in self.statements for w in st.warnings]
 
 
 def _compile_actions(vals: list[str]) -> GlobSet | None:
@@ -312,10 +335,20 @@ def _trace(
     matched = st.actions is not None and st.actions.match(action)
     action_ok = matched != st.not_action
     res_ok = True
-    if st.resources is not None and resource is not None:
-        res_ok = st.resources.matches(resource, ctx) != st.not_resource
-    princ_ok = True
     note = ""
+    if st.resources is not None and resource is not None:
+        hit, unresolved = st.resources.match_detail(resource, ctx)
+        res_ok = hit != st.not_resource
+        if unresolved and st.not_resource and res_ok:
+            # A NotResource value that cannot be resolved cannot be matched, so "matches none of
+            # them" cannot be established either: the statement does not apply (IAM User Guide,
+            # reference_policies_variables, "Policy variables with no value").
+            res_ok = False
+            note = (
+                f"NotResource {unresolved[0]!r}: a policy variable has no value in the request "
+                "(no default): any attempt to match it fails, so the statement does not apply"
+            )
+    princ_ok = True
     if kind == "resource":
         if st.principal is None:
             princ_ok = False
@@ -331,6 +364,8 @@ def _trace(
             if not ct.result:
                 cond_ok = False
     applies = action_ok and res_ok and princ_ok and cond_ok and st.error is None
+    warnings = list(st.warnings)
+    warnings.extend(c.warning for c in conds if c.warning)
     return StatementTrace(
         policy=policy,
         index=st.index,
@@ -344,6 +379,7 @@ def _trace(
         kind=kind,
         error=st.error,
         note=note,
+        warnings=warnings,
     )
 
 
@@ -358,6 +394,7 @@ def evaluate(
     principal = _norm_principal(request.principal)
     traces: list[StatementTrace] = []
     errors: list[str] = []
+    warnings: list[str] = []
     for kind, policies in (("scp", scps), ("identity", identity), ("resource", resource)):
         for pol in policies:
             for st in pol.statements:
@@ -366,18 +403,20 @@ def evaluate(
                 could_apply = t.action_matched and t.resource_matched and t.principal_matched
                 if st.error and could_apply and st.error not in errors:
                     errors.append(st.error)
+                if t.action_matched:  # a warning about a statement that could concern this request
+                    warnings.extend(w for w in t.warnings if w not in warnings)
     scp_deny = [t for t in traces if t.applies and t.effect == "Deny" and t.kind == "scp"]
     if scp_deny:
-        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors)
+        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors, warnings)
     deny = [t for t in traces if t.applies and t.effect == "Deny"]
     if deny:
-        return Decision(False, "explicit-deny", traces, deny, errors)
+        return Decision(False, "explicit-deny", traces, deny, errors, warnings)
     if scps and not any(t.applies and t.kind == "scp" for t in traces):
-        return Decision(False, "scp-implicit-deny", traces, [], errors)
+        return Decision(False, "scp-implicit-deny", traces, [], errors, warnings)
     allow = [t for t in traces if t.applies and t.kind != "scp"]
     if allow:
-        return Decision(True, "allowed", traces, allow, errors)
-    return Decision(False, "implicit-deny", traces, [], errors)
+        return Decision(True, "allowed", traces, allow, errors, warnings)
+    return Decision(False, "implicit-deny", traces, [], errors, warnings)
 
 
 # ---- small helpers other analyzers use -----------------------------------------------------------
