@@ -289,17 +289,18 @@ class Glob:
 class GlobSet:
     """Several patterns, any of which may match (the values of one element); empty = matches nothing."""
 
-    __slots__ = ("globs", "_exact")
+    __slots__ = ("globs", "_exact", "_fold")
 
     def __init__(self, globs: Sequence[Glob]) -> None:
-        exact = {g._chunks[0] for g in globs if g._chunks is not None and len(g._chunks) == 1 and not g.fold}
+        folds = {g.fold for g in globs}
+        self._fold = folds == {True}
+        same = len(folds) <= 1  # literal patterns go to a set when all share one case rule
+        exact = {g._chunks[0] for g in globs if same and g._chunks is not None and len(g._chunks) == 1}
         self._exact = frozenset(exact)
-        self.globs = tuple(
-            g for g in globs if not (g._chunks is not None and len(g._chunks) == 1 and not g.fold)
-        )
+        self.globs = tuple(g for g in globs if not (same and g._chunks is not None and len(g._chunks) == 1))
 
     def match(self, value: str) -> bool:
-        if value in self._exact:
+        if self._exact and (value.lower() if self._fold else value) in self._exact:
             return True
         return any(g.match(value) for g in self.globs)
 

@@ -283,12 +283,112 @@ class Statement:
     warnings: list[str] = field(default_factory=list)
 
 
+# ---- the statement index (issue 16: 10k statements x the Bedrock matrix must stay linear) ----------
+
+INDEX_MIN = 32
+"""Policies with more statements than this are evaluated through :class:`_Index`; smaller ones trace
+every statement (their explanation lists every statement that did not apply)."""
+
+_DELIMS = re.compile(r"[:/.]")
+
+
+def _pattern_keys(pieces: Sequence[Piece]) -> list[str]:
+    """Whole tokens (split on ``:``, ``/``, ``.``) that every value matching the pattern contains.
+
+    Wildcards only consume characters, so each literal chunk of a pattern appears verbatim in a
+    matching value; a token of a chunk that is bounded by delimiters *inside the chunk* (or by the
+    start/end of the pattern) is therefore a whole token of the value too."""
+    chunks: list[tuple[str, bool, bool]] = []
+    cur, at_start = "", True
+    for p in pieces:
+        if p[0] == "wild":
+            chunks.append((cur, at_start, False))
+            cur, at_start = "", False
+        else:
+            cur += p[1]
+    chunks.append((cur, at_start, True))
+    keys: list[str] = []
+    for text, left, right in chunks:
+        parts = _DELIMS.split(text)
+        for i, tok in enumerate(parts):
+            if tok and (i > 0 or left) and (i < len(parts) - 1 or right):
+                keys.append(tok)
+    return keys
+
+
+class _Index:
+    """Candidate statements of a large policy for one request: those whose Action/NotAction element
+    matches the action (computed once per action, O(statements)) and whose Resource element may match
+    the resource: every static Resource pattern is filed under its rarest whole token, so a resource
+    only reaches the statements filed under one of its own tokens (plus those that cannot be indexed:
+    NotResource, variables, no Resource, a pattern without a whole token such as ``*``). The cost of a
+    request is then proportional to the candidates, not to the policy; exact, never a guess: a
+    statement left out can neither match the action nor the resource."""
+
+    def __init__(self, statements: Sequence[Statement]) -> None:
+        self.statements = statements
+        self._by_action: dict[str, frozenset[int]] = {}
+        self.always: set[int] = set()
+        per_pattern: list[tuple[int, list[str]]] = []
+        freq: dict[str, int] = {}
+        for i, st in enumerate(statements):
+            res = st.resources
+            if res is None or st.not_resource or res.dynamic or st.warnings:
+                self.always.add(i)
+                continue
+            for pieces in res.static:
+                keys = _pattern_keys(pieces)
+                if not keys:
+                    self.always.add(i)
+                    break
+                per_pattern.append((i, keys))
+                for k in set(keys):
+                    freq[k] = freq.get(k, 0) + 1
+        self.by_token: dict[str, set[int]] = {}
+        for i, keys in per_pattern:
+            if i in self.always:
+                continue
+            best = min(keys, key=lambda k: (freq[k], -len(k)))
+            self.by_token.setdefault(best, set()).add(i)
+
+    def actions(self, action: str) -> frozenset[int]:
+        key = action.lower()
+        got = self._by_action.get(key)
+        if got is None:
+            got = frozenset(
+                i
+                for i, st in enumerate(self.statements)
+                if (st.actions is not None and st.actions.match(action)) != st.not_action
+            )
+            if len(self._by_action) > 256:
+                self._by_action.clear()
+            self._by_action[key] = got
+        return got
+
+    def candidates(self, action: str, resource: str | None) -> list[int]:
+        acts = self.actions(action)
+        if resource is None:
+            return sorted(acts)
+        res = set(self.always)
+        for tok in set(_DELIMS.split(resource)):
+            hit = self.by_token.get(tok)
+            if hit:
+                res |= hit
+        return sorted(acts & res)
+
+
 @dataclass
 class Policy:
     name: str
     statements: list[Statement]
     document: dict[str, Any]
     version: str | None = None
+    _index: _Index | None = field(default=None, repr=False, compare=False)
+
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self.statements)
+        return self._index
 
     def __repr__(self) -> str:
         return f"Policy({self.name!r}, {len(self.statements)} statements)"
@@ -395,9 +495,15 @@ def evaluate(
     traces: list[StatementTrace] = []
     errors: list[str] = []
     warnings: list[str] = []
+    skipped = 0
     for kind, policies in (("scp", scps), ("identity", identity), ("resource", resource)):
         for pol in policies:
-            for st in pol.statements:
+            statements: Sequence[Statement] = pol.statements
+            if len(statements) > INDEX_MIN:
+                picked = pol.index().candidates(request.action, request.resource)
+                skipped += len(statements) - len(picked)
+                statements = [pol.statements[i] for i in picked]
+            for st in statements:
                 t = _trace(st, pol.name, kind, request.action, request.resource, principal, ctx)
                 traces.append(t)
                 could_apply = t.action_matched and t.resource_matched and t.principal_matched
@@ -407,16 +513,16 @@ def evaluate(
                     warnings.extend(w for w in t.warnings if w not in warnings)
     scp_deny = [t for t in traces if t.applies and t.effect == "Deny" and t.kind == "scp"]
     if scp_deny:
-        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors, warnings)
+        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors, warnings, skipped)
     deny = [t for t in traces if t.applies and t.effect == "Deny"]
     if deny:
-        return Decision(False, "explicit-deny", traces, deny, errors, warnings)
+        return Decision(False, "explicit-deny", traces, deny, errors, warnings, skipped)
     if scps and not any(t.applies and t.kind == "scp" for t in traces):
-        return Decision(False, "scp-implicit-deny", traces, [], errors, warnings)
+        return Decision(False, "scp-implicit-deny", traces, [], errors, warnings, skipped)
     allow = [t for t in traces if t.applies and t.kind != "scp"]
     if allow:
-        return Decision(True, "allowed", traces, allow, errors, warnings)
-    return Decision(False, "implicit-deny", traces, [], errors, warnings)
+        return Decision(True, "allowed", traces, allow, errors, warnings, skipped)
+    return Decision(False, "implicit-deny", traces, [], errors, warnings, skipped)
 
 
 # ---- small helpers other analyzers use -----------------------------------------------------------
@@ -424,8 +530,13 @@ def evaluate(
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action pattern match: case-insensitive, ``*`` and ``?`` wildcards."""
-    rx = _compile_actions([pattern])
+    rx = _action_glob(pattern)
     return rx is not None and rx.match(action)
+
+
+@functools.lru_cache(maxsize=1024)
+def _action_glob(pattern: str) -> GlobSet | None:
+    return _compile_actions([pattern])
 
 
 def resource_matches(pattern: str, resource: str) -> bool:
