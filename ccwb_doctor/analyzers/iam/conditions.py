@@ -63,7 +63,7 @@ class ConditionTrace:
 
 
 MULTI_WARNING = (
-    "{op} on the multivalued key {key} ({n} values) without ForAnyValue:/ForAllValues: -- the IAM "
+    "{op} on the multivalued key {key} ({n} value(s)) without ForAnyValue:/ForAllValues: -- the IAM "
     "documentation requires a set operator here and does not define the result (evaluated as: any value)"
 )
 ARN_WARNING = (
@@ -147,7 +147,7 @@ class Cond:
             res = not all(hits) if self.negated else any(hits)
         else:
             res = not any(hits) if self.negated else any(hits)
-            if len(values) > 1:
+            if isinstance(actual, list):  # a multivalued key in the request, whatever its length
                 warning = MULTI_WARNING.format(op=self.operator, key=self.key, n=len(values))
         return ConditionTrace(self.operator, self.key, self.expected, actual, res, note, warning)
 
