@@ -66,6 +66,10 @@ MULTI_WARNING = (
     "{op} on the multivalued key {key} ({n} value(s)) without ForAnyValue:/ForAllValues: -- the IAM "
     "documentation requires a set operator here and does not define the result (evaluated as: any value)"
 )
+EMPTY_WARNING = (
+    "{op} {key}: the request gives this multivalued key as an empty set -- the documentation treats "
+    "an empty key like a missing one only for the set operators (evaluated as: missing)"
+)
 ARN_WARNING = (
     "{op} {key}: request value {value!r} is not a six-part ARN -- Arn* operators compare ARNs part by "
     "part and the documentation does not define other values (evaluated as: no match)"
@@ -107,6 +111,7 @@ class Cond:
                 actual,
                 res,
                 "key missing" if missing else "key present",
+                EMPTY_WARNING.format(op=self.operator, key=self.key) if actual == [] else "",
             )
         values: list[str] | None
         values = None if actual is None else (actual if isinstance(actual, list) else [actual])
@@ -124,7 +129,14 @@ class Cond:
                 res, note = True, "key missing: a negated operator is true"
             else:
                 res, note = False, "key missing"
-            return ConditionTrace(self.operator, self.key, self.expected, actual, res, note)
+            warning = ""
+            if actual == []:
+                warning = (
+                    MULTI_WARNING.format(op=self.operator, key=self.key, n=0)
+                    if not self.qualifier
+                    else EMPTY_WARNING.format(op=self.operator, key=self.key)
+                )
+            return ConditionTrace(self.operator, self.key, self.expected, actual, res, note, warning)
         assert values is not None
         matcher = self.matcher
         note = self.note
@@ -141,6 +153,10 @@ class Cond:
             bad = [v for v in values if v.count(":") < 5]
             if bad:
                 warning = ARN_WARNING.format(op=self.operator, key=self.key, value=bad[0])
+            elif note.startswith("not an ARN pattern"):
+                warning = (
+                    f"{self.operator} {self.key}: policy value {note} -- the documentation does not define it"
+                )
         if self.qualifier == "all":
             res = not any(hits) if self.negated else all(hits)
         elif self.qualifier == "any":
