@@ -18,9 +18,17 @@ Scope and choices (semantics in ``iam_research.md`` §4):
 * A statement with a malformed condition or an unknown operator never raises: it does not apply,
   its trace carries ``error`` and the decision lists it in ``errors`` (the caller reports an error
   finding). Structural problems (no Statement, bad Effect, unknown elements) raise PolicyError.
-* Policy variables (``${aws:username}``) are substituted from the request context in Resource,
-  NotResource and condition values when the policy Version is 2012-10-17; the substituted text is
-  literal. A missing variable makes that value unmatchable.
+* Policy variables (``${aws:username}``) are substituted from the request context in condition
+  values and in the resource part (after the fifth colon) of Resource/NotResource ARNs when the policy
+  Version is 2012-10-17; before the fifth colon they are literal text (with a warning). The substituted
+  text is literal. A variable without a value or default makes that value unmatchable: a negated
+  condition is then false and a NotResource statement does not apply (see ``conditions``).
+* Cases the IAM documentation leaves undefined (a plain operator on a multivalued key, ``Arn*`` on a
+  value that is not an ARN, an empty multivalued key) are decided as documented in ``conditions`` and
+  reported in ``Decision.warnings`` (and ``explain()``), never silently.
+* Policies with more than ``INDEX_MIN`` statements are evaluated through a statement index (exact: a
+  statement left out can match neither the action nor the resource); ``Decision.skipped`` counts the
+  statements that therefore have no trace.
 """
 
 from __future__ import annotations
