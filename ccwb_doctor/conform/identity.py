@@ -269,6 +269,9 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
                 geographies=geos,
                 cells={s: sum(1 for c in cells if c.status == s) for s in {c.status for c in cells}},
             )
+            warned = sorted({w for c in served if c.verdict for w in c.verdict.warnings})
+            if warned:
+                e["warnings"] = warned[:10]
             if denied:
                 first = denied[0]
                 e["denied"] = [f"{c.geography} from {c.region}: {c.verdict.summary()}" for c in denied[:10]]
@@ -283,9 +286,24 @@ def find_model_permission(roles: list[RoleCtx], inputs: ConformInputs, table: An
                     )
                 )
             elif served:
-                out.append(
-                    ok(f"{model}: all {len(served)} profile x source-region cells are allowed", evidence=e)
-                )
+                if warned:
+                    out.append(
+                        warn(
+                            f"{model}: all {len(served)} profile x source-region cells are allowed, but the "
+                            f"policy is ambiguous there: {warned[0]}",
+                            fix="Rewrite the condition so IAM's documented semantics decide it (a set operator "
+                            "for multivalued keys, full six-part ARNs for Arn* operators, variables only after "
+                            "the fifth colon of a Resource ARN).",
+                            evidence=e,
+                        )
+                    )
+                else:
+                    out.append(
+                        ok(
+                            f"{model}: all {len(served)} profile x source-region cells are allowed",
+                            evidence=e,
+                        )
+                    )
             else:
                 out.append(
                     skip(f"{model}: no profile of it is offered from the regions in scope", evidence=e)

@@ -94,6 +94,7 @@ class PlanVerdict:
     plan: Plan
     verdicts: list[LegVerdict]
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -136,6 +137,7 @@ class PlanVerdict:
             "legs": len(self.plan.legs),
             "denied": [v.to_dict() for v in self.denied[:12]],
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
 
@@ -199,7 +201,10 @@ class MatrixEvaluator:
     def evaluate(self, plan: Plan) -> PlanVerdict:
         verdicts = [self._decide(leg, a) for leg in plan.legs for a in self.actions]
         errors = sorted({e for v in verdicts for e in v.detail if e.startswith("error:")})
-        return PlanVerdict(plan, verdicts, errors)
+        warnings = sorted(
+            {e[len("warning: ") :] for v in verdicts for e in v.detail if e.startswith("warning:")}
+        )
+        return PlanVerdict(plan, verdicts, errors, warnings)
 
 
 def _verdict(leg: Leg, action: str, dec: iam.Decision) -> LegVerdict:
@@ -216,6 +221,7 @@ def _verdict(leg: Leg, action: str, dec: iam.Decision) -> LegVerdict:
             detail.append(f"{t.label}: {why}" + (f" ({'; '.join(fails)})" if fails else ""))
         detail = detail[:4]
     detail.extend(f"error: {e}" for e in dec.errors)
+    detail.extend(f"warning: {w}" for w in dec.warnings)
     return LegVerdict(leg, action, dec.allowed, dec.reason, statement, detail)
 
 

@@ -9,8 +9,23 @@ Semantics follow the IAM user guide (iam_research.md §4):
 * ``...IfExists`` -> a missing key is true (not allowed with ``Null``);
 * ``ForAnyValue:`` -> false on a missing or empty key, else some request value satisfies the operator;
   ``ForAllValues:`` -> true on a missing or empty key, else every request value satisfies it;
+* ``ForAnyValue:...IfExists`` on a missing key is **false**: the IAM User Guide
+  (reference_policies_condition-single-vs-multi-valued-context-keys, "ForAnyValue") says ForAnyValue
+  "returns false" when the key is not in the request, and the set operator, not IfExists, decides a
+  set; a public re:Post report ("ForAnyValue:StringEqualsIfExists behaving unexpectedly",
+  repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w) shows the live service denying in exactly this case;
 * a plain operator on a multi-valued request key is satisfied when any request value matches
-  (negated: when no request value matches any policy value).
+  (negated: when no request value matches any policy value) -- the documentation says multivalued
+  keys *require* a set operator and does not define this case, so the trace carries a **warning**;
+* an ``Arn*`` operator on a request value that is not a six-part ARN never matches (negated: always
+  holds), with a **warning** (the documentation compares ARNs part by part and says nothing of other
+  values);
+* a policy variable without a value in the request and without a default (``${aws:PrincipalTag/x}``
+  with no tag ``x``): per the IAM User Guide, reference_policies_variables ("If AWS cannot resolve a
+  variable this might cause the entire statement to be invalid", and section "Policy variables with no
+  value", #policy-vars-no-value) any attempt to match that value fails: a positive operator ignores
+  the value (other values may still match), a negated operator is **false** (it never holds because
+  an unmatchable value "does not match").
 
 A malformed condition never raises: the compiled :class:`Cond` carries ``error`` and evaluates false.
 """
@@ -44,6 +59,21 @@ class ConditionTrace:
     actual: str | list[str] | None
     result: bool
     note: str = ""
+    warning: str = ""
+
+
+MULTI_WARNING = (
+    "{op} on the multivalued key {key} ({n} value(s)) without ForAnyValue:/ForAllValues: -- the IAM "
+    "documentation requires a set operator here and does not define the result (evaluated as: any value)"
+)
+EMPTY_WARNING = (
+    "{op} {key}: the request gives this multivalued key as an empty set -- the documentation treats "
+    "an empty key like a missing one only for the set operators (evaluated as: missing)"
+)
+ARN_WARNING = (
+    "{op} {key}: request value {value!r} is not a six-part ARN -- Arn* operators compare ARNs part by "
+    "part and the documentation does not define other values (evaluated as: no match)"
+)
 
 
 @dataclass(slots=True)
@@ -58,6 +88,7 @@ class Cond:
     ifexists: bool = False
     negated: bool = False
     is_null: bool = False
+    is_arn: bool = False
     error: str | None = None
     note: str = ""
     matcher: Matcher | None = None
@@ -80,15 +111,16 @@ class Cond:
                 actual,
                 res,
                 "key missing" if missing else "key present",
+                EMPTY_WARNING.format(op=self.operator, key=self.key) if actual == [] else "",
             )
         values: list[str] | None
         values = None if actual is None else (actual if isinstance(actual, list) else [actual])
         empty = not values
         if empty:
             if self.qualifier == "any":
-                res, note = self.ifexists, "key missing or empty: ForAnyValue is false"
+                res, note = False, "key missing or empty: ForAnyValue is false"
                 if self.ifexists:
-                    note = "key missing: IfExists is true"
+                    note = "key missing or empty: ForAnyValue over an empty set is false, IfExists or not"
             elif self.qualifier == "all":
                 res, note = True, "key missing or empty: ForAllValues is true"
             elif self.ifexists:
@@ -97,47 +129,76 @@ class Cond:
                 res, note = True, "key missing: a negated operator is true"
             else:
                 res, note = False, "key missing"
-            return ConditionTrace(self.operator, self.key, self.expected, actual, res, note)
+            warning = ""
+            if actual == []:
+                warning = (
+                    MULTI_WARNING.format(op=self.operator, key=self.key, n=0)
+                    if not self.qualifier
+                    else EMPTY_WARNING.format(op=self.operator, key=self.key)
+                )
+            return ConditionTrace(self.operator, self.key, self.expected, actual, res, note, warning)
         assert values is not None
         matcher = self.matcher
+        note = self.note
         if matcher is None:
-            matcher, err = self._dynamic(ctx)
+            matcher, err, unresolved = self._dynamic(ctx)
             if matcher is None:
                 return ConditionTrace(self.operator, self.key, self.expected, actual, False, err)
+            if unresolved and self.negated:
+                return ConditionTrace(self.operator, self.key, self.expected, actual, False, unresolved)
+            note = unresolved or note
         hits = [matcher(v) for v in values]
+        warning = ""
+        if self.is_arn:
+            bad = [v for v in values if v.count(":") < 5]
+            if bad:
+                warning = ARN_WARNING.format(op=self.operator, key=self.key, value=bad[0])
+            elif note.startswith("not an ARN pattern"):
+                warning = (
+                    f"{self.operator} {self.key}: policy value {note} -- the documentation does not define it"
+                )
         if self.qualifier == "all":
             res = not any(hits) if self.negated else all(hits)
         elif self.qualifier == "any":
             res = not all(hits) if self.negated else any(hits)
         else:
             res = not any(hits) if self.negated else any(hits)
-            if len(values) > 1:
-                multi = "multi-valued key without ForAnyValue:/ForAllValues: (evaluated as any value)"
-                return ConditionTrace(self.operator, self.key, self.expected, actual, res, multi)
-        return ConditionTrace(self.operator, self.key, self.expected, actual, res, self.note)
+            if isinstance(actual, list):  # a multivalued key in the request, whatever its length
+                warning = MULTI_WARNING.format(op=self.operator, key=self.key, n=len(values))
+        return ConditionTrace(self.operator, self.key, self.expected, actual, res, note, warning)
 
-    def _dynamic(self, ctx: Ctx) -> tuple[Matcher | None, str]:
+    def _dynamic(self, ctx: Ctx) -> tuple[Matcher | None, str, str]:
+        """(matcher or None, error, note on unresolvable variables). A value whose variable has no
+        value and no default is left out: any attempt to match it fails (see the module docstring)."""
         assert self.templates is not None and self.builder is not None
         rendered: list[tuple[Piece, ...]] = []
+        missing: list[str] = []
         for tpl in self.templates:
             r = render_pieces(tpl, ctx.get)  # type: ignore[arg-type]
             if r is not None:
                 rendered.append(r)
-        if not rendered and not self.negated:
-            return None, "policy variable(s) missing from the request: " + ", ".join(
-                k for t in self.templates for k in t.var_keys()
+            else:
+                missing.append(tpl.raw)
+        unresolved = ""
+        if missing:
+            unresolved = (
+                "policy variable without a value in the request (no default) in "
+                + ", ".join(repr(m) for m in missing)
+                + ": any attempt to match it fails"
             )
+        if not rendered:
+            return None, unresolved, unresolved
         key = tuple(rendered)
         m = self._cache.get(key)
         if m is None:
             try:
                 m, _ = self.builder(rendered)
             except ValueError as exc:
-                return None, str(exc)
+                return None, str(exc), unresolved
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[key] = m
-        return m, ""
+        return m, "", unresolved
 
 
 def _values(raw: Any) -> list[str] | None:
@@ -192,6 +253,7 @@ def compile_one(op: str, key: str, raw: Any, *, variables: bool) -> Cond:
         c.error = f"unknown condition operator {op!r}"
         return c
     c.negated = spec.negated
+    c.is_arn = base.startswith("arn")
     c.builder = spec.builder
     templates = [compile_template(v, wildcards=spec.wildcards, variables=variables) for v in vals]
     if any(t.has_vars for t in templates):

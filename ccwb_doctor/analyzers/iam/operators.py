@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ccwb_doctor.analyzers.iam.match import (
+    Glob,
+    GlobSet,
     Piece,
-    arn_regex,
+    arn_tokens,
     compile_globs,
-    glob_regex,
 )
 
 Matcher = Callable[[str], bool]
@@ -45,23 +46,23 @@ def _b_string_equals_ic(vals: list[tuple[Piece, ...]]) -> tuple[Matcher, str]:
 def _b_string_like(vals: list[tuple[Piece, ...]]) -> tuple[Matcher, str]:
     if all(len(v) <= 1 and (not v or v[0][0] == "lit") for v in vals):
         return _b_string_equals(vals)
-    rx = compile_globs([glob_regex(v) for v in vals])
-    if rx is None:
+    gs = compile_globs(vals)
+    if gs is None:
         return (lambda x: False), ""
-    return (lambda x: rx.match(x) is not None), ""
+    return gs.match, ""
 
 
 def _b_arn(vals: list[tuple[Piece, ...]]) -> tuple[Matcher, str]:
-    srcs: list[str] = []
+    globs: list[Glob] = []
     bad: list[str] = []
     for v in vals:
-        src = arn_regex(v)
-        (srcs.append(src) if src is not None else bad.append(_text(v)))
+        toks = arn_tokens(v)
+        (globs.append(Glob(toks)) if toks is not None else bad.append(_text(v)))
     note = f"not an ARN pattern (never matches): {', '.join(bad)}" if bad else ""
-    rx = compile_globs(srcs)
-    if rx is None:
+    if not globs:
         return (lambda x: False), note
-    return (lambda x: x.count(":") >= 5 and rx.match(x) is not None), note
+    gs = GlobSet(globs)
+    return (lambda x: x.count(":") >= 5 and gs.match(x)), note
 
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")

@@ -15,7 +15,7 @@ from ccwb_doctor.analyzers.iam.match import (
     Piece,
     Template,
     compile_arns,
-    compile_template,
+    compile_resource_template,
 )
 from ccwb_doctor.analyzers.iam.policy import (
     _ACCOUNT,
@@ -90,11 +90,14 @@ def _strings(val: Any, what: str) -> list[str]:
 def _compile_resources(vals: list[str], variables: bool) -> _Resources:
     static: list[tuple[Piece, ...]] = []
     dynamic: list[Template] = []
+    warnings: list[str] = []
     for v in vals:
-        tpl = compile_template(v, wildcards=True, variables=variables)
+        tpl, warning = compile_resource_template(v, variables=variables)
+        if warning:
+            warnings.append(warning)
         (dynamic.append(tpl) if tpl.has_vars else static.append(tpl.pieces))
     rx, _ = compile_arns(static)
-    return _Resources(rx, dynamic)
+    return _Resources(rx, dynamic, static, warnings)
 
 
 def _compile_principal(val: Any, what: str) -> _Principal:
@@ -175,6 +178,7 @@ def _compile_statement(i: int, st: Any, name: str, variables: bool) -> Statement
         not_principal=not_principal,
         conditions=conds,
         error=f"{where}: {err}" if err else None,
+        warnings=[f"{where}: {w}" for w in (resources.warnings if resources else [])],
     )
 
 

@@ -18,9 +18,17 @@ Scope and choices (semantics in ``iam_research.md`` §4):
 * A statement with a malformed condition or an unknown operator never raises: it does not apply,
   its trace carries ``error`` and the decision lists it in ``errors`` (the caller reports an error
   finding). Structural problems (no Statement, bad Effect, unknown elements) raise PolicyError.
-* Policy variables (``${aws:username}``) are substituted from the request context in Resource,
-  NotResource and condition values when the policy Version is 2012-10-17; the substituted text is
-  literal. A missing variable makes that value unmatchable.
+* Policy variables (``${aws:username}``) are substituted from the request context in condition
+  values and in the resource part (after the fifth colon) of Resource/NotResource ARNs when the policy
+  Version is 2012-10-17; before the fifth colon they are literal text (with a warning). The substituted
+  text is literal. A variable without a value or default makes that value unmatchable: a negated
+  condition is then false and a NotResource statement does not apply (see ``conditions``).
+* Cases the IAM documentation leaves undefined (a plain operator on a multivalued key, ``Arn*`` on a
+  value that is not an ARN, an empty multivalued key) are decided as documented in ``conditions`` and
+  reported in ``Decision.warnings`` (and ``explain()``), never silently.
+* Policies with more than ``INDEX_MIN`` statements are evaluated through a statement index (exact: a
+  statement left out can match neither the action nor the resource); ``Decision.skipped`` counts the
+  statements that therefore have no trace.
 """
 
 from __future__ import annotations
@@ -34,12 +42,12 @@ from typing import Any
 
 from ccwb_doctor.analyzers.iam.conditions import Cond, ConditionTrace, normalise_context
 from ccwb_doctor.analyzers.iam.match import (
+    GlobSet,
     Piece,
     Template,
     compile_arns,
     compile_globs,
     compile_template,
-    glob_regex,
     render_pieces,
 )
 
@@ -109,6 +117,7 @@ class StatementTrace:
     kind: str = "identity"  # identity | resource | scp
     error: str | None = None
     note: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -130,6 +139,8 @@ class Decision:
     traces: list[StatementTrace] = field(default_factory=list)
     deciding: list[StatementTrace] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0  # statements the index ruled out (action or resource cannot match); no trace
 
     def to_dict(self, *, all_traces: bool = False) -> dict[str, Any]:
         """JSON-serialisable form for evidence: verdict, errors, deciding statements (and every trace
@@ -138,6 +149,7 @@ class Decision:
             "allowed": self.allowed,
             "reason": self.reason,
             "errors": list(self.errors),
+            "warnings": list(self.warnings),
             "deciding": [t.to_dict() for t in self.deciding],
         }
         if all_traces:
@@ -168,7 +180,12 @@ class Decision:
                 lines.append(
                     f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)}{note}"
                 )
+        if self.skipped:
+            lines.append(
+                f"{self.skipped} other statement(s) not listed: their Action or Resource cannot match"
+            )
         lines.extend(f"error: {e}" for e in self.errors)
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return lines
 
 
@@ -226,27 +243,35 @@ def _arn_account(v: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _resource_rx(pieces: tuple[Piece, ...]) -> re.Pattern[str] | None:
+def _resource_rx(pieces: tuple[Piece, ...]) -> GlobSet | None:
     rx, _ = compile_arns([pieces])
     return rx
 
 
 @dataclass
 class _Resources:
-    regex: re.Pattern[str] | None
+    regex: GlobSet | None
     dynamic: list[Template]
+    static: list[tuple[Piece, ...]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def matches(self, resource: str, ctx: Mapping[str, str | list[str]]) -> bool:
+        return self.match_detail(resource, ctx)[0]
+
+    def match_detail(self, resource: str, ctx: Mapping[str, str | list[str]]) -> tuple[bool, list[str]]:
+        """(some value matches, the values whose variables have no value and no default)."""
         if self.regex is not None and self.regex.match(resource):
-            return True
+            return True, []
+        unresolved: list[str] = []
         for tpl in self.dynamic:
             r = render_pieces(tpl, ctx.get)  # type: ignore[arg-type]
             if r is None:
+                unresolved.append(tpl.raw)
                 continue
             rx = _resource_rx(r)
             if rx is not None and rx.match(resource):
-                return True
-        return False
+                return True, []
+        return False, unresolved
 
 
 @dataclass
@@ -255,7 +280,7 @@ class Statement:
     sid: str | None
     effect: str
     raw: dict[str, Any]
-    actions: re.Pattern[str] | None
+    actions: GlobSet | None
     not_action: bool
     resources: _Resources | None
     not_resource: bool
@@ -263,6 +288,101 @@ class Statement:
     not_principal: bool
     conditions: list[Cond]
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- the statement index (issue 16: 10k statements x the Bedrock matrix must stay linear) ----------
+
+INDEX_MIN = 32
+"""Policies with more statements than this are evaluated through :class:`_Index`; smaller ones trace
+every statement (their explanation lists every statement that did not apply)."""
+
+_DELIMS = re.compile(r"[:/.]")
+
+
+def _pattern_keys(pieces: Sequence[Piece]) -> list[str]:
+    """Whole tokens (split on ``:``, ``/``, ``.``) that every value matching the pattern contains.
+
+    Wildcards only consume characters, so each literal chunk of a pattern appears verbatim in a
+    matching value; a token of a chunk that is bounded by delimiters *inside the chunk* (or by the
+    start/end of the pattern) is therefore a whole token of the value too."""
+    chunks: list[tuple[str, bool, bool]] = []
+    cur, at_start = "", True
+    for p in pieces:
+        if p[0] == "wild":
+            chunks.append((cur, at_start, False))
+            cur, at_start = "", False
+        else:
+            cur += p[1]
+    chunks.append((cur, at_start, True))
+    keys: list[str] = []
+    for text, left, right in chunks:
+        parts = _DELIMS.split(text)
+        for i, tok in enumerate(parts):
+            if tok and (i > 0 or left) and (i < len(parts) - 1 or right):
+                keys.append(tok)
+    return keys
+
+
+class _Index:
+    """Candidate statements of a large policy for one request: those whose Action/NotAction element
+    matches the action (computed once per action, O(statements)) and whose Resource element may match
+    the resource: every static Resource pattern is filed under its rarest whole token, so a resource
+    only reaches the statements filed under one of its own tokens (plus those that cannot be indexed:
+    NotResource, variables, no Resource, a pattern without a whole token such as ``*``). The cost of a
+    request is then proportional to the candidates, not to the policy; exact, never a guess: a
+    statement left out can neither match the action nor the resource."""
+
+    def __init__(self, statements: Sequence[Statement]) -> None:
+        self.statements = statements
+        self._by_action: dict[str, frozenset[int]] = {}
+        self.always: set[int] = set()
+        per_pattern: list[tuple[int, list[str]]] = []
+        freq: dict[str, int] = {}
+        for i, st in enumerate(statements):
+            res = st.resources
+            if res is None or st.not_resource or res.dynamic or st.warnings:
+                self.always.add(i)
+                continue
+            for pieces in res.static:
+                keys = _pattern_keys(pieces)
+                if not keys:
+                    self.always.add(i)
+                    break
+                per_pattern.append((i, keys))
+                for k in set(keys):
+                    freq[k] = freq.get(k, 0) + 1
+        self.by_token: dict[str, set[int]] = {}
+        for i, keys in per_pattern:
+            if i in self.always:
+                continue
+            best = min(keys, key=lambda k: (freq[k], -len(k)))
+            self.by_token.setdefault(best, set()).add(i)
+
+    def actions(self, action: str) -> frozenset[int]:
+        key = action.lower()
+        got = self._by_action.get(key)
+        if got is None:
+            got = frozenset(
+                i
+                for i, st in enumerate(self.statements)
+                if (st.actions is not None and st.actions.match(action)) != st.not_action
+            )
+            if len(self._by_action) > 256:
+                self._by_action.clear()
+            self._by_action[key] = got
+        return got
+
+    def candidates(self, action: str, resource: str | None) -> list[int]:
+        acts = self.actions(action)
+        if resource is None:
+            return sorted(acts)
+        res = set(self.always)
+        for tok in set(_DELIMS.split(resource)):
+            hit = self.by_token.get(tok)
+            if hit:
+                res |= hit
+        return sorted(acts & res)
 
 
 @dataclass
@@ -271,6 +391,12 @@ class Policy:
     statements: list[Statement]
     document: dict[str, Any]
     version: str | None = None
+    _index: _Index | None = field(default=None, repr=False, compare=False)
+
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self.statements)
+        return self._index
 
     def __repr__(self) -> str:
         return f"Policy({self.name!r}, {len(self.statements)} statements)"
@@ -280,10 +406,17 @@ class Policy:
         """Problems of every statement (unknown operators, malformed conditions), for static checks."""
         return [st.error for st in self.statements if st.error]
 
+    @property
+    def warnings(self) -> list[str]:
+        """Static policy warnings (e.g. a variable before the fifth colon of a Resource ARN)."""
+        return [w for st in self.statements for w in st.warnings]
 
-def _compile_actions(vals: list[str]) -> re.Pattern[str] | None:
-    srcs = [glob_regex(compile_template(v, wildcards=True, variables=False).pieces) for v in vals]
-    return compile_globs(srcs, re.IGNORECASE)
+
+def _compile_actions(vals: list[str]) -> GlobSet | None:
+    """Action patterns: case-insensitive (both sides lower-cased), ``*`` and ``?`` cross everything."""
+    return compile_globs(
+        [compile_template(v, wildcards=True, variables=False).pieces for v in vals], fold=True
+    )
 
 
 # ---- evaluation ----------------------------------------------------------------------------------
@@ -307,13 +440,23 @@ def _trace(
     principal: dict[str, list[str]] | None,
     ctx: dict[str, str | list[str]],
 ) -> StatementTrace:
-    matched = st.actions is not None and st.actions.match(action) is not None
+    matched = st.actions is not None and st.actions.match(action)
     action_ok = matched != st.not_action
     res_ok = True
-    if st.resources is not None and resource is not None:
-        res_ok = st.resources.matches(resource, ctx) != st.not_resource
-    princ_ok = True
     note = ""
+    if st.resources is not None and resource is not None:
+        hit, unresolved = st.resources.match_detail(resource, ctx)
+        res_ok = hit != st.not_resource
+        if unresolved and st.not_resource and res_ok:
+            # A NotResource value that cannot be resolved cannot be matched, so "matches none of
+            # them" cannot be established either: the statement does not apply (IAM User Guide,
+            # reference_policies_variables, "Policy variables with no value").
+            res_ok = False
+            note = (
+                f"NotResource {unresolved[0]!r}: a policy variable has no value in the request "
+                "(no default): any attempt to match it fails, so the statement does not apply"
+            )
+    princ_ok = True
     if kind == "resource":
         if st.principal is None:
             princ_ok = False
@@ -329,6 +472,8 @@ def _trace(
             if not ct.result:
                 cond_ok = False
     applies = action_ok and res_ok and princ_ok and cond_ok and st.error is None
+    warnings = list(st.warnings)
+    warnings.extend(c.warning for c in conds if c.warning)
     return StatementTrace(
         policy=policy,
         index=st.index,
@@ -342,6 +487,7 @@ def _trace(
         kind=kind,
         error=st.error,
         note=note,
+        warnings=warnings,
     )
 
 
@@ -356,26 +502,35 @@ def evaluate(
     principal = _norm_principal(request.principal)
     traces: list[StatementTrace] = []
     errors: list[str] = []
+    warnings: list[str] = []
+    skipped = 0
     for kind, policies in (("scp", scps), ("identity", identity), ("resource", resource)):
         for pol in policies:
-            for st in pol.statements:
+            statements: Sequence[Statement] = pol.statements
+            if len(statements) > INDEX_MIN:
+                picked = pol.index().candidates(request.action, request.resource)
+                skipped += len(statements) - len(picked)
+                statements = [pol.statements[i] for i in picked]
+            for st in statements:
                 t = _trace(st, pol.name, kind, request.action, request.resource, principal, ctx)
                 traces.append(t)
                 could_apply = t.action_matched and t.resource_matched and t.principal_matched
                 if st.error and could_apply and st.error not in errors:
                     errors.append(st.error)
+                if t.action_matched:  # a warning about a statement that could concern this request
+                    warnings.extend(w for w in t.warnings if w not in warnings)
     scp_deny = [t for t in traces if t.applies and t.effect == "Deny" and t.kind == "scp"]
     if scp_deny:
-        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors)
+        return Decision(False, "scp-explicit-deny", traces, scp_deny, errors, warnings, skipped)
     deny = [t for t in traces if t.applies and t.effect == "Deny"]
     if deny:
-        return Decision(False, "explicit-deny", traces, deny, errors)
+        return Decision(False, "explicit-deny", traces, deny, errors, warnings, skipped)
     if scps and not any(t.applies and t.kind == "scp" for t in traces):
-        return Decision(False, "scp-implicit-deny", traces, [], errors)
+        return Decision(False, "scp-implicit-deny", traces, [], errors, warnings, skipped)
     allow = [t for t in traces if t.applies and t.kind != "scp"]
     if allow:
-        return Decision(True, "allowed", traces, allow, errors)
-    return Decision(False, "implicit-deny", traces, [], errors)
+        return Decision(True, "allowed", traces, allow, errors, warnings, skipped)
+    return Decision(False, "implicit-deny", traces, [], errors, warnings, skipped)
 
 
 # ---- small helpers other analyzers use -----------------------------------------------------------
@@ -383,12 +538,17 @@ def evaluate(
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action pattern match: case-insensitive, ``*`` and ``?`` wildcards."""
-    rx = _compile_actions([pattern])
-    return rx is not None and rx.match(action) is not None
+    rx = _action_glob(pattern)
+    return rx is not None and rx.match(action)
+
+
+@functools.lru_cache(maxsize=1024)
+def _action_glob(pattern: str) -> GlobSet | None:
+    return _compile_actions([pattern])
 
 
 def resource_matches(pattern: str, resource: str) -> bool:
     """IAM Resource pattern match: ARN-aware (``*`` does not cross ``:`` before the resource part, unless
     it is the last character of a segment, as the IAM user guide documents for resource ARNs)."""
     rx, _ = compile_arns([compile_template(pattern, wildcards=True, variables=False).pieces])
-    return rx is not None and rx.match(resource) is not None
+    return rx is not None and rx.match(resource)

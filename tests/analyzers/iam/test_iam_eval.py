@@ -257,7 +257,9 @@ CASES: list[Case] = [
     c("ForAnyValue missing is false", D, {"ForAnyValue:StringEquals": {"k": "c"}}, {}),
     c("ForAnyValue empty is false", D, {"ForAnyValue:StringEquals": {"k": "c"}}, {"k": []}),
     c("ForAnyValue single value", A, {"ForAnyValue:StringEquals": {"k": "b"}}, {"k": "b"}),
-    c("ForAnyValue IfExists missing", A, {"ForAnyValue:StringEqualsIfExists": {"k": "b"}}, {}),
+    # issue 16: ForAnyValue over an empty set is false, IfExists or not (the live service denies)
+    c("ForAnyValue IfExists missing", D, {"ForAnyValue:StringEqualsIfExists": {"k": "b"}}, {}),
+    c("ForAnyValue IfExists empty", D, {"ForAnyValue:StringEqualsIfExists": {"k": "b"}}, {"k": []}),
     c("ForAllValues subset", A, {"ForAllValues:StringEquals": {"k": ["a", "b", "c"]}}, {"k": ["a", "b"]}),
     c("ForAllValues not subset", D, {"ForAllValues:StringEquals": {"k": ["a", "b"]}}, {"k": ["a", "x"]}),
     c("ForAllValues missing is true", A, {"ForAllValues:StringEquals": {"k": "a"}}, {}),

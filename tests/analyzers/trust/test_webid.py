@@ -166,7 +166,7 @@ def policy(op: str, key: str, value: Any = "x") -> dict[str, Any]:
         ("Null", "idp.example.com:email", "true", True),
         ("Null", "idp.example.com:email", "false", False),
         ("ForAnyValue:StringNotEquals", "idp.example.com:groups", "x", False),
-        ("ForAnyValue:StringEqualsIfExists", "idp.example.com:groups", "x", True),
+        ("ForAnyValue:StringEqualsIfExists", "idp.example.com:groups", "x", False),  # issue 16
         ("ForAllValues:StringNotLike", "idp.example.com:groups", "x*", True),
         ("NumericNotEquals", "idp.example.com:level", "3", True),
         ("NumericLessThan", "idp.example.com:level", "3", False),
