@@ -33,7 +33,6 @@ Scope and choices (semantics in ``iam_research.md`` §4):
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Mapping, Sequence
@@ -41,6 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccwb_doctor.analyzers.iam.conditions import Cond, ConditionTrace, normalise_context
+from ccwb_doctor.analyzers.iam.decision import Decision, Request, StatementTrace
+from ccwb_doctor.analyzers.iam.index import StatementIndex
 from ccwb_doctor.analyzers.iam.match import (
     GlobSet,
     Piece,
@@ -64,7 +65,6 @@ __all__ = [
     "resource_matches",
 ]
 
-REASONS = ("allowed", "explicit-deny", "implicit-deny", "scp-explicit-deny", "scp-implicit-deny")
 _STATEMENT_KEYS = {
     "sid",
     "effect",
@@ -87,128 +87,6 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 
 class PolicyError(ValueError):
     """A policy document that cannot be parsed; ``str(exc)`` is a one-line reason."""
-
-
-# ---- request / result types ---------------------------------------------------------------------
-
-
-@dataclass
-class Request:
-    """What is being authorised. Context keys are case-insensitive; a list value is a multi-valued
-    key; None (or absence) is a missing key."""
-
-    action: str
-    resource: str | None = None
-    principal: Mapping[str, str | Sequence[str]] | None = None
-    context: Mapping[str, str | int | bool | Sequence[str] | None] = field(default_factory=dict)
-
-
-@dataclass
-class StatementTrace:
-    policy: str
-    index: int
-    sid: str | None
-    effect: str
-    action_matched: bool
-    resource_matched: bool
-    principal_matched: bool
-    conditions: list[ConditionTrace]
-    applies: bool
-    kind: str = "identity"  # identity | resource | scp
-    error: str | None = None
-    note: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        sid = f" (Sid {self.sid})" if self.sid else ""
-        return f"{self.kind} policy {self.policy!r} statement #{self.index}{sid} {self.effect}"
-
-    def failed_conditions(self) -> list[ConditionTrace]:
-        return [c for c in self.conditions if not c.result]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (for check evidence)."""
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class Decision:
-    allowed: bool
-    reason: str
-    traces: list[StatementTrace] = field(default_factory=list)
-    deciding: list[StatementTrace] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped: int = 0  # statements the index ruled out (action or resource cannot match); no trace
-
-    def to_dict(self, *, all_traces: bool = False) -> dict[str, Any]:
-        """JSON-serialisable form for evidence: verdict, errors, deciding statements (and every trace
-        when ``all_traces``)."""
-        out: dict[str, Any] = {
-            "allowed": self.allowed,
-            "reason": self.reason,
-            "errors": list(self.errors),
-            "warnings": list(self.warnings),
-            "deciding": [t.to_dict() for t in self.deciding],
-        }
-        if all_traces:
-            out["traces"] = [t.to_dict() for t in self.traces]
-        return out
-
-    def explain(self) -> list[str]:
-        """Human-readable lines: the verdict, the deciding statements, and why others did not apply."""
-        lines = [f"decision: {self.reason}"]
-        if self.reason == "implicit-deny":
-            lines.append("no applicable Allow statement")
-        elif self.reason == "scp-implicit-deny":
-            lines.append("no SCP statement allows the request")
-        for t in self.deciding:
-            lines.append(f"decided by {t.label}")
-            for c in t.conditions:
-                lines.append(
-                    f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)} -> holds"
-                )
-        decided = {id(t) for t in self.deciding}
-        for t in self.traces:
-            if id(t) in decided or t.applies:
-                continue
-            why = _why_not(t)
-            lines.append(f"{t.label}: does not apply ({why})")
-            for c in t.failed_conditions():
-                note = f" [{c.note}]" if c.note else ""
-                lines.append(
-                    f"  condition {c.operator} {c.key}: expected {c.expected}, actual {_actual(c)}{note}"
-                )
-        if self.skipped:
-            lines.append(
-                f"{self.skipped} other statement(s) not listed: their Action or Resource cannot match"
-            )
-        lines.extend(f"error: {e}" for e in self.errors)
-        lines.extend(f"warning: {w}" for w in self.warnings)
-        return lines
-
-
-def _actual(c: ConditionTrace) -> str:
-    return "(missing)" if c.actual is None else repr(c.actual)
-
-
-def _why_not(t: StatementTrace) -> str:
-    if t.error:
-        return f"error: {t.error}"
-    parts = []
-    if not t.action_matched:
-        parts.append("action not matched")
-    if not t.resource_matched:
-        parts.append("resource not matched")
-    if not t.principal_matched:
-        parts.append("principal not matched")
-    if t.failed_conditions():
-        parts.append("condition failed")
-    return ", ".join(parts) or "not applicable"
-
-
-# ---- compiled policy -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -294,95 +172,8 @@ class Statement:
 # ---- the statement index (issue 16: 10k statements x the Bedrock matrix must stay linear) ----------
 
 INDEX_MIN = 32
-"""Policies with more statements than this are evaluated through :class:`_Index`; smaller ones trace
+"""Policies with more statements than this are evaluated through :class:`index.StatementIndex`; smaller ones trace
 every statement (their explanation lists every statement that did not apply)."""
-
-_DELIMS = re.compile(r"[:/.]")
-
-
-def _pattern_keys(pieces: Sequence[Piece]) -> list[str]:
-    """Whole tokens (split on ``:``, ``/``, ``.``) that every value matching the pattern contains.
-
-    Wildcards only consume characters, so each literal chunk of a pattern appears verbatim in a
-    matching value; a token of a chunk that is bounded by delimiters *inside the chunk* (or by the
-    start/end of the pattern) is therefore a whole token of the value too."""
-    chunks: list[tuple[str, bool, bool]] = []
-    cur, at_start = "", True
-    for p in pieces:
-        if p[0] == "wild":
-            chunks.append((cur, at_start, False))
-            cur, at_start = "", False
-        else:
-            cur += p[1]
-    chunks.append((cur, at_start, True))
-    keys: list[str] = []
-    for text, left, right in chunks:
-        parts = _DELIMS.split(text)
-        for i, tok in enumerate(parts):
-            if tok and (i > 0 or left) and (i < len(parts) - 1 or right):
-                keys.append(tok)
-    return keys
-
-
-class _Index:
-    """Candidate statements of a large policy for one request: those whose Action/NotAction element
-    matches the action (computed once per action, O(statements)) and whose Resource element may match
-    the resource: every static Resource pattern is filed under its rarest whole token, so a resource
-    only reaches the statements filed under one of its own tokens (plus those that cannot be indexed:
-    NotResource, variables, no Resource, a pattern without a whole token such as ``*``). The cost of a
-    request is then proportional to the candidates, not to the policy; exact, never a guess: a
-    statement left out can neither match the action nor the resource."""
-
-    def __init__(self, statements: Sequence[Statement]) -> None:
-        self.statements = statements
-        self._by_action: dict[str, frozenset[int]] = {}
-        self.always: set[int] = set()
-        per_pattern: list[tuple[int, list[str]]] = []
-        freq: dict[str, int] = {}
-        for i, st in enumerate(statements):
-            res = st.resources
-            if res is None or st.not_resource or res.dynamic or st.warnings:
-                self.always.add(i)
-                continue
-            for pieces in res.static:
-                keys = _pattern_keys(pieces)
-                if not keys:
-                    self.always.add(i)
-                    break
-                per_pattern.append((i, keys))
-                for k in set(keys):
-                    freq[k] = freq.get(k, 0) + 1
-        self.by_token: dict[str, set[int]] = {}
-        for i, keys in per_pattern:
-            if i in self.always:
-                continue
-            best = min(keys, key=lambda k: (freq[k], -len(k)))
-            self.by_token.setdefault(best, set()).add(i)
-
-    def actions(self, action: str) -> frozenset[int]:
-        key = action.lower()
-        got = self._by_action.get(key)
-        if got is None:
-            got = frozenset(
-                i
-                for i, st in enumerate(self.statements)
-                if (st.actions is not None and st.actions.match(action)) != st.not_action
-            )
-            if len(self._by_action) > 256:
-                self._by_action.clear()
-            self._by_action[key] = got
-        return got
-
-    def candidates(self, action: str, resource: str | None) -> list[int]:
-        acts = self.actions(action)
-        if resource is None:
-            return sorted(acts)
-        res = set(self.always)
-        for tok in set(_DELIMS.split(resource)):
-            hit = self.by_token.get(tok)
-            if hit:
-                res |= hit
-        return sorted(acts & res)
 
 
 @dataclass
@@ -391,11 +182,11 @@ class Policy:
     statements: list[Statement]
     document: dict[str, Any]
     version: str | None = None
-    _index: _Index | None = field(default=None, repr=False, compare=False)
+    _index: StatementIndex | None = field(default=None, repr=False, compare=False)
 
-    def index(self) -> _Index:
+    def index(self) -> StatementIndex:
         if self._index is None:
-            self._index = _Index(self.statements)
+            self._index = StatementIndex(self.statements)
         return self._index
 
     def __repr__(self) -> str:
