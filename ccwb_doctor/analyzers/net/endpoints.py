@@ -183,9 +183,13 @@ def configured_endpoint_url(
 
     Uses botocore's ConfiguredEndpointProvider (the SDKs' precedence); honours the ignore switch.
     """
+    prof = dict(profile or {})
+    if not any(k.startswith("AWS_ENDPOINT_URL") for k in env) and not (
+        prof.get("endpoint_url") or prof.get("services")
+    ):
+        return None  # nothing for the provider to find (and botocore.configprovider costs ~50 ms to import)
     from botocore.configprovider import ConfiguredEndpointProvider
 
-    prof = dict(profile or {})
     if _truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) or _truthy(
         prof.get("ignore_configured_endpoint_urls")
     ):
