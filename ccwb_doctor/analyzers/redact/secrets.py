@@ -234,7 +234,7 @@ def is_sensitive_key(key: str) -> bool:
 def scrub(obj: Any, known: Iterable[str] = ()) -> Any:
     """A deep copy of ``obj`` with secrets masked; dict keys are kept, sensitive values replaced."""
     known = [k for k in known if k]
-    return _scrub(obj, known)
+    return _scrub(obj, known, {})
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -255,17 +255,25 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(esc, text)
 
 
-def _scrub(obj: Any, known: list[str]) -> Any:
+def _text(text: str, known: list[str], memo: dict[str, str]) -> str:
+    """One string scrubbed (memoised per scrub() call: evidence repeats the same strings many times)."""
+    got = memo.get(text)
+    if got is None:
+        got = memo[text] = printable(scrub_text(text, known))
+    return got
+
+
+def _scrub(obj: Any, known: list[str], memo: dict[str, str]) -> Any:
     if isinstance(obj, str):
-        return printable(scrub_text(obj, known))
+        return _text(obj, known, memo)
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         for k, v in obj.items():
-            key = printable(scrub_text(str(k), known)) if isinstance(k, str) else k
+            key = _text(str(k), known, memo) if isinstance(k, str) else k
             if isinstance(k, str) and is_sensitive_key(k) and isinstance(v, str) and v:
                 out[key] = MASK
             else:
-                out[key] = _scrub(v, known)
+                out[key] = _scrub(v, known, memo)
         return out
     if isinstance(obj, list | tuple):
         out_list: list[Any] = []
@@ -274,7 +282,7 @@ def _scrub(obj: Any, known: list[str]) -> Any:
             if after_flag and isinstance(v, str) and v not in ("", "-"):
                 out_list.append(MASK)
             else:
-                out_list.append(_scrub(v, known))
+                out_list.append(_scrub(v, known, memo))
             after_flag = isinstance(v, str) and "=" not in v and is_sensitive_option(v)
         return out_list
     return obj
