@@ -27,7 +27,9 @@ DOCS_IAM = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profi
 def model_id(facts: Any) -> list[Outcome]:
     from ccwb_doctor.analyzers.bedrock.verdicts import model_id_verdicts
 
-    return model_id_verdicts(facts.model_config, lambda: facts.profiles_table)
+    return model_id_verdicts(
+        facts.model_config, lambda: facts.profiles_table, lambda: facts.peek("claude_version")
+    )
 
 
 @check(
@@ -49,4 +51,5 @@ def model_permission(facts: Any) -> list[Outcome]:
         lambda: facts.peek("permission_policies_live_error"),
         lambda: facts.profiles_table,
         lambda: facts.scp_policies,
+        lambda: facts.peek("claude_version"),
     )

@@ -42,6 +42,9 @@ class RegionsFact:
     helper_sts: str | None  # the helper config's aws_region (STS / infra region)
     cross_region_profile: str | None  # the guidance's cross_region_profile (a geography)
     small_fast: str | None  # ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION
+    endpoint_url: str | None = None  # the runtime URL Claude Code calls (credentials stripped)
+    endpoint_source: str | None = None  # ANTHROPIC_BEDROCK_BASE_URL | the regional host
+    endpoint_region: str | None = None  # the region that URL serves, when its host says
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -53,6 +56,10 @@ def _regions(facts: Facts) -> RegionsFact:
     prof = facts.peek("profile") or {}
     hp = facts.peek("helper_profile") or {}
     crp = hp.get("cross_region_profile")
+    from ccwb_doctor.analyzers.bedrock.models import _safe_url
+    from ccwb_doctor.analyzers.net.claude_endpoints import endpoint_region, runtime_endpoint
+
+    url, source = runtime_endpoint(facts.peek("claude_env") or {})
     return RegionsFact(
         claude=mc.region,
         claude_source=mc.region_source,
@@ -60,6 +67,9 @@ def _regions(facts: Facts) -> RegionsFact:
         helper_sts=hp.get("aws_region") if isinstance(hp.get("aws_region"), str) else None,
         cross_region_profile=crp if isinstance(crp, str) else None,
         small_fast=mc.small_fast_region,
+        endpoint_url=_safe_url(url),
+        endpoint_source=source,
+        endpoint_region=endpoint_region(url),
     )
 
 

@@ -57,6 +57,9 @@ def test_reference_deployment_passes(deployment: Path) -> None:
         "settings.json ANTHROPIC_MODEL -> " + str(deployment / "templates" / "auth.yaml") + ":FederatedRole"
     )
     assert "us.anthropic.claude-sonnet-4-6 from us-east-1: all" in pinned["message"]
+    # the same note as the doctor's MODEL-PERMISSION: Claude Code's other calls, which only degrade
+    assert "Claude Code's other calls (as recorded for Claude Code 2.1.332" in pinned["message"]
+    assert "ListInferenceProfiles allowed" in pinned["message"]
     for cid in ("CONFORM-REGION-ALIGNMENT", "CONFORM-MODEL-ID"):
         assert st[cid] == {"pass"} and by_id(rep, cid)[-1]["evidence"]["location"]["line"] == 6, cid
 

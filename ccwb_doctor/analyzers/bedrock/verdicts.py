@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.models import ALIASES, DEPRECATED_VARS, TIER_VARS
-from ccwb_doctor.model import InputError, Outcome, error, fail, ok, skip, warn
+from ccwb_doctor.model import InputError, Outcome, Status, error, fail, ok, skip, warn
 
 
 def _deprecation(m: Any, mc: Any) -> str:
@@ -113,16 +113,90 @@ def _id_outcome(m: Any, table: Any, mc: Any) -> Outcome:
     )
 
 
-def model_id_verdicts(mc: Any, profiles_table: Callable[[], Any]) -> list[Outcome]:
+def _table_says(model: str, region: str, table: Any) -> tuple[str, bool]:
+    """(what the profile table says of a profile id called from ``region``, usable)."""
+    found = table.profile(model)
+    if found is None:
+        return f"{model} is not in the profile table (data as of {table.data_as_of})", False
+    entry, pe = found
+    if region not in pe.sources:
+        return (
+            f"{model} (the {pe.geography} inference profile of {entry.name}) is not offered from {region}",
+            False,
+        )
+    return f"{model} is the {pe.geography} inference profile of {entry.name}", True
+
+
+def _default_model_outcome(mc: Any, table: Any, cv: Any) -> Outcome | None:
+    """ANTHROPIC_MODEL unset (or ``default``): the model the installed Claude Code calls, judged with the
+    table; a skip naming the reason when its version is unknown; None when ANTHROPIC_MODEL is pinned."""
+    from ccwb_doctor.analyzers.bedrock.claude_calls import RELEASES
+
+    main = next((m for m in mc.models if m.var == "ANTHROPIC_MODEL"), None)
+    if main is not None and not (main.kind == "alias" and main.alias == "default"):
+        return None
+    what = "ANTHROPIC_MODEL is unset" if main is None else "ANTHROPIC_MODEL=default"
+    ev: dict[str, Any] = {"claude_code": cv.to_dict() if hasattr(cv, "to_dict") else None}
+    rel = _release(cv)
+    if rel is None:
+        ver = getattr(cv, "version", None)
+        why = (
+            f"Claude Code {ver} ({getattr(cv, 'source', '')}) is not in the doctor's release table "
+            f"(known: {', '.join(sorted(RELEASES))})"
+            if ver
+            else getattr(cv, "reason", "") or "the installed Claude Code's version is unknown"
+        )
+        return skip(f"{what}: Claude Code's default model is not judged: {why}", evidence=ev)
+    src = f"Claude Code {rel.version} ({cv.source})"
+    pin = next(
+        (o for var in TIER_VARS[rel.default_tier] for o in mc.models if o.var == var and o.kind != "invalid"),
+        None,
+    )
+    if pin is not None:
+        return ok(
+            f"{what}: {src} uses its {rel.default_tier} tier, pinned by {pin.label} (judged on its own line)",
+            evidence=ev,
+        )
+    region = mc.region or "us-east-1"
+    ev.update(default_model=rel.default_model, fallback_model=rel.fallback_model, region=region)
+    head = f"{what}: {src} calls {rel.default_model}"
+    d_msg, d_ok = _table_says(rel.default_model, region, table)
+    if d_ok:
+        return ok(f"{head}: {d_msg}", evidence=ev)
+    f_msg, f_ok = _table_says(rel.fallback_model, region, table)
+    if f_ok:
+        return ok(
+            f"{head}, but {d_msg}: when its probe fails Claude Code falls back to {rel.fallback_model} "
+            f"(only degrades; pin ANTHROPIC_MODEL to choose the model): {f_msg}",
+            evidence=ev,
+        )
+    return warn(
+        f"{head}, but {d_msg}, and its fallback: {f_msg}",
+        fix=f"Pin ANTHROPIC_MODEL to an inference profile offered from {region}, e.g. from "
+        "`aws bedrock list-inference-profiles`.",
+        evidence=ev,
+    )
+
+
+def model_id_verdicts(
+    mc: Any, profiles_table: Callable[[], Any], claude_version: Callable[[], Any] | None = None
+) -> list[Outcome]:
     """MODEL-ID: each configured model (``mc``: the model configuration) is a known model or inference
-    profile; ``profiles_table()`` may raise InputError (an error outcome)."""
+    profile; unpinned, the installed Claude Code's (``claude_version()``) default model is judged too;
+    ``profiles_table()`` may raise InputError (an error outcome)."""
     try:
         table = profiles_table()
     except InputError as exc:
         return [error(str(exc))]
+    default = _default_model_outcome(mc, table, _version_of(claude_version)) if claude_version else None
     if not mc.models:
-        return [skip("no model is pinned (" + "; ".join(mc.notes) + ")", evidence={"notes": mc.notes})]
+        if default is not None and default.status is not Status.SKIP:
+            return [default]
+        why = f"; {default.message.split(': ', 1)[1]}" if default is not None else ""
+        return [skip("no model is pinned (" + "; ".join(mc.notes) + ")" + why, evidence={"notes": mc.notes})]
     out = [_id_outcome(m, table, mc) for m in mc.models]
+    if default is not None:
+        out.append(default)
     if any(m.kind == "alias" and _alias_resolution(m, mc) is None for m in mc.models):
         out.append(
             ok("aliases: " + "; ".join(n for n in mc.notes if "alias" in n), evidence={"notes": mc.notes})
@@ -163,7 +237,12 @@ def _permission_outcome(
         n for n in base_ev["policies"]["notes"] if n.startswith("template parameters without a value")
     ]
     hint = f" ({unresolved[0].split(':')[0]})" if unresolved else ""
-    return fail(f"{verdict.summary()}; {why}{hint}", fix=_fix(verdict), evidence=ev)
+    fatal = (
+        " (fatal: Claude Code sends the prompt with InvokeModelWithResponseStream)"
+        if any(v.action == "bedrock:InvokeModelWithResponseStream" for v in verdict.denied)
+        else ""
+    )
+    return fail(f"{verdict.summary()}; {why}{hint}{fatal}", fix=_fix(verdict), evidence=ev)
 
 
 def _fix(verdict: Any) -> str:
@@ -197,15 +276,78 @@ def _fix(verdict: Any) -> str:
     )
 
 
+def _version_of(claude_version: Callable[[], Any] | None) -> Any:
+    """The ClaudeVersion-like value (``.version``, ``.source``, ``.reason``), or None."""
+    if claude_version is None:
+        return None
+    try:
+        return claude_version()
+    except InputError:
+        return None
+
+
+def _release(cv: Any) -> Any:
+    from ccwb_doctor.analyzers.bedrock.claude_calls import release_for
+
+    return release_for(getattr(cv, "version", None)) if cv is not None else None
+
+
+def _with_note(o: Outcome, note: str, ev: dict[str, Any]) -> Outcome:
+    """The outcome with Claude Code's extra calls appended to its message and evidence."""
+    from dataclasses import replace
+
+    evidence = {**(o.evidence or {}), "claude_code_calls": ev}
+    return replace(o, message=f"{o.message}; {note}", evidence=evidence)
+
+
+def _unpinned_permission(
+    mc: Any, cv: Any, ev_: Any, table: Any, account: str | None, base_ev: dict[str, Any]
+) -> Outcome | None:
+    """ANTHROPIC_MODEL unset and nothing concrete pinned: the installed release's default model (its denial
+    degrades: Claude Code falls back) and the fallback (its stream is the prompt: fatal)."""
+    from ccwb_doctor.analyzers.bedrock.plan import plan_requests
+
+    rel = _release(cv)
+    if rel is None:
+        return None
+    region = mc.region or "us-east-1"
+    ev = {**base_ev, "claude_code": rel.version, "default_model": rel.default_model}
+    head = f"ANTHROPIC_MODEL is unset: Claude Code {rel.version} calls {rel.default_model}"
+    dv = ev_.evaluate(plan_requests(rel.default_model, region, table, account))
+    if dv.allowed:
+        return ok(f"{head}: {dv.summary()}", evidence={**ev, **dv.to_dict()})
+    why = dv.summary() if not dv.plan.problems else "; ".join(dv.plan.problems)
+    fv = ev_.evaluate(plan_requests(rel.fallback_model, region, table, account))
+    ev["fallback"] = fv.to_dict()
+    if fv.allowed:
+        return ok(
+            f"{head}, which cannot be used ({why}): it falls back to {rel.fallback_model} (only degrades): "
+            f"{fv.summary()}",
+            evidence=ev,
+        )
+    return fail(
+        f"{head}, which cannot be used ({why}), and its fallback {rel.fallback_model} is denied too "
+        f"(fatal: the prompt's InvokeModelWithResponseStream): {fv.summary()}",
+        fix="Pin ANTHROPIC_MODEL to a model the policy allows, or allow "
+        + (_fix(fv) if fv.verdicts else f"{rel.fallback_model}."),
+        evidence=ev,
+    )
+
+
 def model_permission_verdicts(
     mc: Any,
     permission_policies: Callable[[], Any],
     live_error: Callable[[], Any],
     profiles_table: Callable[[], Any],
     scp_policies: Callable[[], Any],
+    claude_version: Callable[[], Any] | None = None,
 ) -> list[Outcome]:
     """MODEL-PERMISSION: the permission policies (and SCPs) allow every request Bedrock authorizes for each
-    configured model; each input is asked for only when the verdict gets that far."""
+    configured model, and say what Claude Code's other calls (ListInferenceProfiles, the probes of unpinned
+    tiers: their denial only degrades) get; each input is asked for only when the verdict gets that far.
+    ``claude_version()`` is the installed Claude Code's version (None/unknown: the recorded release's calls
+    are assumed, and an unpinned default model is not judged)."""
+    from ccwb_doctor.analyzers.bedrock.claude_calls import RECORDED, RELEASES, judge_extra_calls
     from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
 
     if mc.gateway:
@@ -225,14 +367,33 @@ def model_permission_verdicts(
             )
         ]
     targets = mc.targets()
-    if not targets:
-        return [skip("no concrete model is configured to check (" + "; ".join(mc.notes) + ")")]
+    cv = _version_of(claude_version)
+    if not targets and _release(cv) is None:
+        why = f"; Claude Code's default model is not judged: {cv.reason}" if getattr(cv, "reason", "") else ""
+        return [skip("no concrete model is configured to check (" + "; ".join(mc.notes) + ")" + why)]
     table = profiles_table()
     scps = scp_policies()
     ev_ = MatrixEvaluator(pp.policies, scps)
     base_ev = {"policies": pp.evidence(), "scps": [p.name for p in scps], "evaluator_notes": ev_.notes}
     account = _account(pp)
-    return [_permission_outcome(m, ev_, table, account, base_ev) for m in targets]
+    out = [_permission_outcome(m, ev_, table, account, base_ev) for m in targets]
+    if not targets:
+        got = _unpinned_permission(mc, cv, ev_, table, account, base_ev)
+        out = [got] if got is not None else out
+    if not out or out[0].status in (Status.SKIP, Status.ERROR):
+        return out
+    rel = _release(cv)
+    note, cev = judge_extra_calls(
+        mc,
+        rel or RELEASES[RECORDED],
+        rel is None,
+        mc.region or "us-east-1",
+        table,
+        account,
+        lambda actions: MatrixEvaluator(pp.policies, scps, actions=actions),
+    )
+    out[0] = _with_note(out[0], note, cev)
+    return out
 
 
 # ---- REGION-ALIGNMENT -----------------------------------------------------------------------------
@@ -269,6 +430,15 @@ def _settings_outcome(r: Any, targets: Callable[[], Any], table: Any) -> Outcome
             notes.append(
                 f"helper STS region {r.helper_sts} differs from Bedrock region {bedrock} (fine: same partition)"
             )
+    ep_url, ep_source = getattr(r, "endpoint_url", None), getattr(r, "endpoint_source", None)
+    ep_region = getattr(r, "endpoint_region", None)
+    ep_break = False
+    if ep_url and ep_region and ep_region != bedrock:
+        ep_break = True
+        breaks.append(
+            f"{ep_source}={ep_url} is Bedrock in {ep_region} but Claude Code signs its requests for {bedrock} "
+            f"({r.claude_source or 'the default region'}): the endpoint refuses a signature scoped to another region"
+        )
     if r.small_fast and partition_of(r.small_fast) != bp:
         breaks.append(
             f"ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION={r.small_fast} is in another partition than {bedrock}"
@@ -299,11 +469,13 @@ def _settings_outcome(r: Any, targets: Callable[[], Any], table: Any) -> Outcome
         )
     ev["notes"] = notes
     if breaks:
-        return fail(
-            "; ".join(breaks),
-            fix="Use regions of one partition for the helper (aws_region) and AWS_REGION.",
-            evidence=ev,
+        fix = (
+            f"Point ANTHROPIC_BEDROCK_BASE_URL at the Bedrock runtime endpoint of {bedrock}, or set AWS_REGION "
+            f"to {ep_region}."
+            if ep_break and len(breaks) == 1
+            else "Use regions of one partition for the helper (aws_region) and AWS_REGION."
         )
+        return fail("; ".join(breaks), fix=fix, evidence=ev)
     if r.claude is None:
         fallback = "us-east-1"
         return warn(
@@ -319,7 +491,10 @@ def _settings_outcome(r: Any, targets: Callable[[], Any], table: Any) -> Outcome
             evidence=ev,
         )
     extra = f" ({'; '.join(notes)})" if notes else ""
-    return ok(f"Claude Code calls Bedrock in {bedrock}{extra}", evidence=ev)
+    at = ""
+    if ep_url:
+        at = f" at {ep_url}" + (f" ({ep_source})" if ep_source and ep_source.isupper() else "")
+    return ok(f"Claude Code calls Bedrock in {bedrock}{at}{extra}", evidence=ev)
 
 
 def _model_outcomes(targets: Callable[[], Any], table: Any) -> list[Outcome]:

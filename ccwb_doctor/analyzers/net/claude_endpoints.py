@@ -13,6 +13,7 @@ Found with the binary (Claude Code 2.1.332, docs/claude-code-endpoints.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 BASE_URL_VAR = "ANTHROPIC_BEDROCK_BASE_URL"
@@ -52,3 +53,36 @@ def control_endpoint(env: Mapping[str, str]) -> tuple[str, str] | None:
         if _get(env, k):
             return _get(env, k), k
     return None
+
+
+_REGIONAL_HOST = re.compile(
+    r"(?:^|\.)bedrock-runtime(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$"
+)
+
+
+def claude_region(env: Mapping[str, str]) -> str:
+    """The region Claude Code signs for and builds its regional host from (AWS_REGION, AWS_DEFAULT_REGION,
+    else us-east-1)."""
+    return _get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def runtime_endpoint(env: Mapping[str, str]) -> tuple[str, str]:
+    """(URL, where it comes from) of the runtime Claude Code calls: ``ANTHROPIC_BEDROCK_BASE_URL``, else the
+    regional host of its region."""
+    url = base_url(env)
+    if url:
+        return url, BASE_URL_VAR
+    return f"https://bedrock-runtime.{claude_region(env)}.amazonaws.com", "the regional host"
+
+
+def endpoint_region(url: str) -> str | None:
+    """The region an AWS Bedrock runtime URL serves (regional, FIPS or VPC endpoint host), else None (a
+    gateway, a proxy, a loopback emulator: the URL does not say)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    m = _REGIONAL_HOST.search(host)
+    return m.group("region") if m else None
