@@ -106,7 +106,7 @@ class Plan:
     def pending(self) -> list[Change]:
         return [c for c in self.changes if c.refused is None]
 
-    def render(self) -> str:
+    def render(self, *, applying: bool = False) -> str:
         lines: list[str] = []
         shown: set[int] = set()
         for f in self.findings:

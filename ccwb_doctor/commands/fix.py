@@ -55,7 +55,7 @@ def fix_text(
     from ccwb_doctor.repair import apply_plan, make_plan
 
     plan = make_plan(options, only, skip, env=env)
-    text = plan.render()
+    text = plan.render(applying=apply)
     if not apply or not plan.pending:
         return text, 1 if plan.pending else 0
     done = apply_plan(plan)
@@ -76,7 +76,12 @@ def after_text(plan: Any, done: Any, options: Any, env: Mapping[str, str] | None
     affected = sorted({fid for c in done.written for fid in c.findings})
     code = 1 if done.left_alone else 0
     if affected:
-        before = {r.id: str(r.status) for r in plan.report.results}
+        rank = ("pass", "skip", "warn", "fail", "error")
+        before: dict[str, str] = {}
+        for r in plan.report.results:  # a check with several results: its worst status
+            st = str(r.status)
+            if rank.index(st) >= rank.index(before.get(r.id, "pass")):
+                before[r.id] = st
         again = run_report(options, only=affected, env=env)
         lines.append("")
         lines.append("re-run of the affected checks:")

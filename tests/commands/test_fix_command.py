@@ -216,3 +216,42 @@ def test_stanza_with_live_keys_is_advice_only(tmp_path: Path) -> None:
     plan = make_plan(s.options(), env=s.env)
     assert not plan.pending
     assert any("not expired" in a for f in plan.findings for a in f.advice)
+
+
+def _host_build() -> tuple[str, str, str] | None:
+    """(this host's ELF arch, another arch, the guidance suffix) on Linux, else None."""
+    from ccwb_doctor.analyzers.binary.hostcap import detect_host
+    from ccwb_doctor.analyzers.binary.verdict import AWS_SUFFIX
+
+    host = detect_host()
+    suffix = AWS_SUFFIX.get((host.os, host.machine))
+    if host.os != "linux" or suffix is None:
+        return None
+    return host.machine, "arm64" if host.machine == "x86_64" else "x86_64", suffix
+
+
+@pytest.mark.parametrize("bundle", [True, False])
+def test_wrong_arch_helper_replaced_from_the_bundle_else_advice(tmp_path: Path, bundle: bool) -> None:
+    from ccwb_doctor.fixtures import binaries
+
+    build = _host_build()
+    if build is None:
+        pytest.skip("judged with this host's build names: Linux only")
+    mine, other, suffix = build
+    s = sc.guidance_install(tmp_path / "home")
+    foreign = binaries.elf(other)
+    binaries.write(s.helper_path, foreign, 0o755)
+    right = binaries.elf(mine)
+    if bundle:
+        binaries.write(s.helper_path.parent / f"credential-process-{suffix}", right, 0o755)
+    assert _statuses(s, ["BINARY-ARCH"])["BINARY-ARCH"] == "fail"
+    plan = make_plan(s.options(), only=["BINARY-ARCH"], env=s.env)
+    if not bundle:
+        assert not plan.pending
+        assert any(f"credential-process-{suffix}" in a for a in plan.findings[0].advice)
+        return
+    assert plan.pending[0].diff().startswith(f"Binary file {s.helper_path} replaced")
+    apply_plan(plan)
+    assert s.helper_path.read_bytes() == right and stat.S_IMODE(s.helper_path.stat().st_mode) == 0o755
+    assert _statuses(s, ["BINARY-ARCH"])["BINARY-ARCH"] == "pass"
+    assert undo_text(s.home)[1] == 0 and s.helper_path.read_bytes() == foreign
