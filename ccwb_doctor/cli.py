@@ -1,4 +1,4 @@
-"""Command line: ccwb-doctor [run] | checks | token | binary | net | conform | report | sandbox.
+"""Command line: ccwb-doctor [run] | checks | token | binary | net | conform | report | sandbox | fix.
 
 Exit codes: 0 = no FAIL and no ERROR; 1 = at least one FAIL or ERROR; 2 = the command could not run
 (bad usage, unreadable required input) with a one-line reason on stderr. Subcommand modules are
@@ -16,7 +16,7 @@ from typing import Any
 from ccwb_doctor import __version__
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif")
-SUBCOMMANDS = ("run", "checks", "token", "binary", "net", "conform", "report", "sandbox")
+SUBCOMMANDS = ("run", "checks", "token", "binary", "net", "conform", "report", "sandbox", "fix")
 
 
 class UsageError(Exception):
@@ -155,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(r)
     r.set_defaults(format="markdown")
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
+    fx = sub.add_parser("fix", help="repair local problems: show the diff, --apply it, --undo it")
+    _run_options(fx)
+    act = fx.add_mutually_exclusive_group()
+    act.add_argument("--apply", action="store_true", help="write the changes (backups, journal) and re-check")
+    act.add_argument("--undo", action="store_true", help="restore the files of the last --apply")
     s = sub.add_parser("sandbox", help="embedded end-to-end demo with no cloud account")
     s.add_argument(
         "--break",
@@ -163,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="break the sandbox one known way (--break list: all)",
     )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
+    s.add_argument(
+        "--fix",
+        action="store_true",
+        help="after the doctor, apply the local fixes (ccwb-doctor fix --apply) and run the doctor again",
+    )
     s.add_argument(
         "--claude",
         nargs="?",

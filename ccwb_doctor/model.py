@@ -165,3 +165,25 @@ class InputError(Exception):
         self.reason = " ".join(str(reason).split())
         self.path = path
         super().__init__(f"{path}: {self.reason}" if path else self.reason)
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One change a fixer proposes to one file (``ccwb-doctor fix``): the whole new content (None keeps
+    the bytes) and/or a new permission mode (None keeps the mode). ``summary`` says what and why."""
+
+    path: str
+    summary: str
+    content: bytes | None = None
+    mode: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.content is None and self.mode is None:
+            raise ValueError("a FileEdit changes the content, the mode or both")
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What a fixer says when the repair is not local and certain: the developer (or an admin) does it."""
+
+    message: str

@@ -36,9 +36,13 @@ class Check:
         return (area_rank, self.seq)
 
 
+FixFn = Callable[[Any], "Iterable[Any]"]
+
+
 class Registry:
     def __init__(self) -> None:
         self._checks: dict[str, Check] = {}
+        self._fixers: dict[str, list[FixFn]] = {}
         self._lock = threading.Lock()
         self._discovered = False
 
@@ -62,6 +66,21 @@ class Registry:
                 importlib.import_module(f"{package}.{info.name}")
         self._discovered = True
         return self
+
+    def add_fixer(self, check_id: str, fn: FixFn) -> FixFn:
+        with self._lock:
+            fns = self._fixers.setdefault(check_id, [])
+            same = [f for f in fns if (f.__module__, f.__qualname__) == (fn.__module__, fn.__qualname__)]
+            if not same:
+                fns.append(fn)
+        return fn
+
+    def fixers(self, check_id: str) -> list[FixFn]:
+        """The fixers declared for a check id (``@fixer``), in declaration order."""
+        return list(self._fixers.get(check_id, ()))
+
+    def fixable(self) -> list[str]:
+        return [c.id for c in self.all() if self._fixers.get(c.id)]
 
     def all(self) -> list[Check]:
         return sorted(self._checks.values(), key=Check.sort_key)
@@ -112,6 +131,19 @@ def check(
     def deco(fn: CheckFn) -> CheckFn:
         (registry or REGISTRY).add(meta, fn)
         fn.meta = meta  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+def fixer(*check_ids: str, registry: Registry | None = None) -> Callable[[FixFn], FixFn]:
+    """Declare a fix beside its check: ``fn(facts)`` returns the ``FileEdit``s (and ``Advice``) that repair
+    what the check found. ``ccwb-doctor fix`` calls it only for a FAIL or WARN of one of ``check_ids``;
+    it must return nothing unless the change is local (inside the HOME) and certain."""
+
+    def deco(fn: FixFn) -> FixFn:
+        for cid in check_ids:
+            (registry or REGISTRY).add_fixer(cid, fn)
         return fn
 
     return deco

@@ -1,9 +1,10 @@
-"""`ccwb-doctor sandbox [--break PITFALL] [--keep] [--claude [PATH|auto]] [--format F] [--output FILE] [--only/--skip IDS]`.
+"""`ccwb-doctor sandbox [--break PITFALL] [--fix] [--keep] [--claude [PATH|auto]] [--format F] [--output FILE] [--only/--skip IDS]`.
 
 Starts the whole system on loopback (fixtures.sandbox), optionally breaks it one known way, runs the
 full doctor in ``--live`` mode over the sandbox's developer HOME and prints the report. Progress goes to
 stderr, the report to stdout (or ``--output``); the exit code is the doctor's. ``--keep`` leaves
-everything running and prints the environment to reuse it from another shell until Ctrl-C. ``--claude``
+everything running and prints the environment to reuse it from another shell until Ctrl-C. ``--fix``
+applies the local fixes (``ccwb-doctor fix --apply``) after the first run and reports the doctor again. ``--claude``
 then runs the real ``claude -p`` against the sandbox (fixtures.claude_code: clean environment,
 nonessential traffic off, bounded time) and shows what Claude Code did beside the doctor's verdict.
 """
@@ -81,11 +82,17 @@ def run(args: argparse.Namespace) -> int:
             report = sb.doctor(only=only, skip=skip, timeout=args.timeout)
         except ValueError as exc:  # an unknown check id or area in --only/--skip
             raise UsageError(str(exc)) from None
-        emit(report, args.format, args.output, verbose=verbose)
+        fix = bool(getattr(args, "fix", False))
+        if not fix:
+            emit(report, args.format, args.output, verbose=verbose)
         if pitfall:
             root = sandbox_breaks.PITFALLS[pitfall].root
             found = any(r.id == root and str(r.status) == "fail" for r in report.results)
-            _say(f"root cause {root}: {'found (FAIL above)' if found else 'not selected or not found'}")
+            where = "FAIL: see 'before fix'" if fix else "FAIL above"
+            _say(f"root cause {root}: {f'found ({where})' if found else 'not selected or not found'}")
+        if fix:
+            report = _fix(sb, report, only, skip, args.timeout)
+            emit(report, args.format, args.output, verbose=verbose)
         if claude is not None:
             _witness(sb, claude, report, pitfall)
         _say(f"done in {time.monotonic() - t0:.1f} s")
@@ -94,6 +101,23 @@ def run(args: argparse.Namespace) -> int:
         return report.exit_code
     finally:
         sb.stop()
+
+
+def _fix(sb: Any, before: Any, only: list[str], skip: list[str], timeout: float) -> Any:
+    """``--fix``: what failed, the local fixes applied (``ccwb-doctor fix --apply``), the doctor again."""
+    from ccwb_doctor.commands.fix import fix_text
+
+    for r in before.results:
+        if str(r.status) in ("fail", "error"):
+            _say(f"before fix {r.id} {str(r.status).upper()}: {r.message[:200]}")
+    text, _ = fix_text(sb.options(timeout=timeout), apply=True, env=sb.env)
+    for line in text.rstrip("\n").splitlines():
+        _say(f"fix        {line}")
+    _say("running    ccwb-doctor --live again after the fix")
+    after = sb.doctor(only=only, skip=skip, timeout=timeout)
+    bad = [r.id for r in after.results if str(r.status) in ("fail", "error")]
+    _say(f"after fix  {'green: no FAIL, no ERROR' if not bad else 'still failing: ' + ', '.join(bad)}")
+    return after
 
 
 def _keep(sb: Any) -> None:

@@ -1,0 +1,170 @@
+"""Properties of the fix editors and the fix engine on generated INI and JSON files: an edit changes only
+what it must (the rest of the lines, comments, CRLF, BOM stay), applying twice equals applying once, and an
+apply followed by --undo gives back the original bytes and mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ccwb_doctor.analyzers.clientconfig.edits import (
+    ini_get_value,
+    ini_remove_section,
+    ini_set_value,
+    json_set_env,
+    split_bom,
+)
+from ccwb_doctor.model import FileEdit
+from ccwb_doctor.repair import Plan, _change_for, apply_plan, undo_last
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+NAMES = st.sampled_from(["default", "profile ccwb", "ccwb", "other", "profile x y"])
+KEYS = st.sampled_from(["region", "credential_process", "aws_access_key_id", "output", "Region"])
+VALUE = st.text(
+    st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_characters="\x7f"), max_size=20
+)
+LINES = st.one_of(
+    st.tuples(st.just("header"), NAMES),
+    st.tuples(st.just("key"), st.tuples(KEYS, VALUE)),
+    st.tuples(st.just("comment"), st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=15)),
+    st.tuples(st.just("blank"), st.just("")),
+)
+
+
+@st.composite
+def ini_files(draw: st.DrawFn) -> str:
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    out = []
+    for kind, v in draw(st.lists(LINES, max_size=14)):
+        if kind == "header":
+            out.append(f"[{v}]")
+        elif kind == "key":
+            out.append(f"{v[0]}{draw(st.sampled_from([' = ', '=', '  =  ']))}{v[1].strip()}")
+        elif kind == "comment":
+            out.append(draw(st.sampled_from(["#", ";", "  #"])) + v)
+        else:
+            out.append(draw(st.sampled_from(["", "  "])))
+    tail = draw(st.sampled_from([nl, ""]))
+    return nl.join(out) + (tail if out else "")
+
+
+@SETTINGS
+@given(ini_files(), NAMES)
+def test_ini_remove_section_is_idempotent_and_keeps_other_lines(text: str, name: str) -> None:
+    new = ini_remove_section(text, name)
+    if new is None:
+        assert f"[{name}]" not in text.replace(" ]", "]")
+        return
+    assert ini_remove_section(new, name) is None  # twice == once
+    kept = new.splitlines(keepends=True)
+    orig = text.splitlines(keepends=True)
+    it = iter(orig)
+    assert all(line in it for line in kept)  # a subsequence: nothing added, nothing reordered
+
+
+@SETTINGS
+@given(ini_files(), NAMES, KEYS, VALUE)
+def test_ini_set_value_changes_one_line_and_is_idempotent(text: str, name: str, key: str, value: str) -> None:
+    value = value.strip()
+    new = ini_set_value(text, name, key, value)
+    if new is None:
+        return
+    assert ini_set_value(new, name, key, value) == new
+    assert ini_get_value(new, name, key) == value
+    a, b = text.splitlines(keepends=True), new.splitlines(keepends=True)
+    assert len(a) == len(b)
+    assert sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    assert [x[len(x.rstrip("\r\n")) :] for x in a] == [y[len(y.rstrip("\r\n")) :] for y in b]
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+ENV_KEYS = st.sampled_from(["CLAUDE_CODE_USE_BEDROCK", "AWS_PROFILE", "AWS_REGION", "OTHER"])
+
+
+@st.composite
+def settings_files(draw: st.DrawFn) -> tuple[str, dict]:
+    doc = draw(st.dictionaries(st.text(max_size=6).filter(lambda k: k != "env"), JSON_VALUES, max_size=4))
+    if draw(st.booleans()):
+        env = draw(st.dictionaries(ENV_KEYS, st.text(max_size=8), max_size=3))
+        items = list(doc.items())
+        items.insert(draw(st.integers(0, len(items))), ("env", env))
+        doc = dict(items)
+    indent = draw(st.sampled_from([None, 2, 4, "\t"]))
+    text = json.dumps(doc, indent=indent, ensure_ascii=draw(st.booleans()))
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    return text + draw(st.sampled_from(["", "\n"])), doc
+
+
+@SETTINGS
+@given(settings_files(), st.dictionaries(ENV_KEYS, st.text(max_size=8), min_size=1, max_size=3))
+def test_json_set_env_keeps_order_and_is_idempotent(file: tuple[str, dict], values: dict[str, str]) -> None:
+    text, doc = file
+    new = json_set_env(text, values)
+    assert new is not None
+    parsed = json.loads(new)
+    want = dict(doc)
+    want["env"] = {**doc.get("env", {}), **values}
+    assert parsed == want
+    assert list(parsed) == list(doc) + ([] if "env" in doc else ["env"])  # key order kept
+    assert json_set_env(new, values) == new  # twice == once
+    assert ("\r\n" in new) == ("\r\n" in text) or "\n" not in text
+
+
+def _apply_undo(home: Path, path: Path, original: bytes, new: bytes) -> None:
+    edit = FileEdit(str(path), "property", content=new)
+    plan = Plan(home, [], [_change_for(edit, home, [])])
+    plan.changes[0].findings.append("PROP")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    apply_plan(plan)
+    once = path.read_bytes()
+    assert once == new and stat.S_IMODE(path.stat().st_mode) == mode
+    undone = undo_last(home)
+    assert undone.restored == [str(path)] and not undone.left_alone
+    assert path.read_bytes() == original and stat.S_IMODE(path.stat().st_mode) == mode
+
+
+@SETTINGS
+@given(ini_files(), NAMES, st.booleans(), st.sampled_from([0o600, 0o644, 0o640]))
+def test_apply_then_undo_is_identity_on_ini(text: str, name: str, bom: bool, mode: int) -> None:
+    original = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    b, body = split_bom(original)
+    new = ini_remove_section(body, name)
+    if new is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        path = home / ".aws" / "credentials"
+        path.parent.mkdir()
+        path.write_bytes(original)
+        os.chmod(path, mode)
+        _apply_undo(home, path, original, b + new.encode("utf-8"))
+        # applying the fix to the fixed file changes nothing more
+        assert ini_remove_section(split_bom(b + new.encode("utf-8"))[1], name) is None
+
+
+@SETTINGS
+@given(settings_files(), st.dictionaries(ENV_KEYS, st.text(max_size=8), min_size=1, max_size=3))
+def test_apply_then_undo_is_identity_on_json(file: tuple[str, dict], values: dict[str, str]) -> None:
+    text, _ = file
+    new = json_set_env(text, values)
+    assert new is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        path = home / ".claude" / "settings.json"
+        path.parent.mkdir()
+        path.write_bytes(text.encode("utf-8"))
+        _apply_undo(home, path, text.encode("utf-8"), new.encode("utf-8"))
