@@ -1,4 +1,4 @@
-"""Command line: ccwb-doctor [run] | checks | token | binary | net | conform | report | sandbox | fix.
+"""Command line: ccwb-doctor [run] | checks | token | binary | net | conform | report | sandbox | fix | fleet.
 
 Exit codes: 0 = no FAIL and no ERROR; 1 = at least one FAIL or ERROR; 2 = the command could not run
 (bad usage, unreadable required input) with a one-line reason on stderr. Subcommand modules are
@@ -16,7 +16,7 @@ from typing import Any
 from ccwb_doctor import __version__
 
 FORMATS = ("text", "json", "markdown", "junit", "sarif")
-SUBCOMMANDS = ("run", "checks", "token", "binary", "net", "conform", "report", "sandbox", "fix")
+SUBCOMMANDS = ("run", "checks", "token", "binary", "net", "conform", "report", "sandbox", "fix", "fleet")
 
 
 class UsageError(Exception):
@@ -183,7 +183,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _output_options(s)
     _selection_options(s)
+    _fleet_parser(sub)
     return p
+
+
+def _hours(value: str) -> float:
+    import math
+
+    try:
+        h = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {value!r}") from None
+    if not math.isfinite(h) or h < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of hours, 0 or more, got {value!r}")
+    return h
+
+
+def _fleet_parser(sub: Any) -> None:
+    f = sub.add_parser("fleet", help="many reports (files or directories) -> one fleet summary")
+    f.add_argument("paths", metavar="REPORT|DIR", nargs="+", help="schema-v1 reports or directories of them")
+    f.add_argument(
+        "--since", metavar="OLD_DIR", help="a baseline snapshot: show regressions and fixes since it"
+    )
+    f.add_argument(
+        "--stale-hours",
+        metavar="N",
+        type=_hours,
+        default=24.0,
+        help="a report older than N hours is stale (24)",
+    )
+    f.add_argument("--now", metavar="TIME", help="reference time (RFC 3339) for staleness (default: now)")
+    f.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    _output_options(f, ("text", "json", "markdown", "html"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -98,6 +98,7 @@ def test_analyzers_are_pure_libraries() -> None:
         ("clientconfig", ("redact",)),
         ("bedrock", ("iam",)),
         ("trust", ("iam", "token")),
+        ("fleet", ("redact",)),
     ],
 )
 def test_analyzer_domains_import_only_what_their_docstring_allows(

@@ -1,0 +1,8 @@
+"""Fleet: many schema-v1 reports folded into one summary (``ccwb-doctor fleet``).
+
+``digest`` turns one report's text (a JSON report, or a ``ccwb-doctor report`` Markdown file with its
+embedded JSON) into a small :class:`~ccwb_doctor.analyzers.fleet.digest.Digest`, or says why it cannot;
+``aggregate`` folds digests one at a time (never holding the reports) into the fleet document,
+schema ``ccwb-doctor/fleet/v1`` (``ccwb_doctor/schema/fleet-v1.json``). Values in, values out: the caller
+reads the files. May import ``redact`` (the document is scrubbed like a report before any rendering).
+"""
