@@ -81,3 +81,30 @@ def test_otel_config_fails_on_a_helper_the_shell_cannot_find(guidance: sc.Scenar
     (r,) = run_report(guidance.options(), only=["OTEL-CONFIG"], env=guidance.env).results
     assert r.status is Status.FAIL and "/bin/sh -c" in r.message, r.message
     assert json.dumps(r.evidence)  # serialisable
+
+
+def test_consumer_model_does_not_import_botocore_compat(guidance: sc.Scenario) -> None:
+    """Speed (issue 15: <= 10 ms): botocore.compat pulls in urllib3 (~35 ms); the shlex split the model needs
+    comes from botocore_lite (botocore's own function, compiled from its source)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        "from ccwb_doctor.facts import Facts\n"
+        "from ccwb_doctor.options import RunOptions\n"
+        "f = Facts(RunOptions(home=Path(sys.argv[1]), mode='offline'), env=json.loads(sys.argv[2]))\n"
+        "for n in ('claude_settings', 'paths', 'capture', 'aws_config'): f.peek(n)\n"
+        "before = 'botocore.compat' in sys.modules\n"
+        "cc, cli = f.consumers; f.settings_commands\n"
+        "assert cli.source == 'credential_process', cli\n"
+        "print(before, 'botocore.compat' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(guidance.home), json.dumps(guidance.env)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr

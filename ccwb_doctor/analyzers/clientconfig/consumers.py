@@ -299,7 +299,9 @@ def aws_cli(env: Mapping[str, str], platform: str, read: Read, is_executable: Is
 
 
 def _run_shlex(out: Consumer, line: str, platform: str, is_executable: IsExec) -> None:
-    from botocore.compat import compat_shell_split
+    from ccwb_doctor.analyzers.botocore_lite import (
+        compat_shell_split,
+    )  # botocore.compat imports urllib3 (~35 ms)
 
     try:
         argv = list(compat_shell_split(line, platform))
