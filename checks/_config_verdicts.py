@@ -211,3 +211,28 @@ def aws_auth_refresh(facts: Any) -> str | None:
     if not isinstance(cmd, str) or not cmd.strip() or PLACEHOLDER.search(cmd):  # unset, or left a placeholder
         return None
     return cmd.strip()
+
+
+def settings_commands_verdict(facts: Any, base: Outcome) -> Outcome:
+    """CONFIG-SETTINGS, second half: awsAuthRefresh / awsCredentialExport lines Claude Code cannot start
+    are a FAIL; the evidence says how Claude Code runs each command (otelHeadersHelper: OTEL-CONFIG)."""
+    try:
+        cmds = facts.settings_commands
+    except Exception:  # noqa: BLE001 - unreadable settings are the first half's verdict
+        return base
+    ev = dict(base.evidence)
+    if cmds:
+        ev["settings_commands"] = {k: c.to_dict() for k, c in cmds.items()}
+    bad = [c for k, c in cmds.items() if k != "otelHeadersHelper" and c.ok is False]
+    if not bad:
+        return type(base)(base.status, base.message, base.remediation, ev)
+    msgs = [f"Claude Code cannot run {c.key} {c.line!r}: {c.error} ({c.how()})" for c in bad]
+    if str(base.status) == "fail":
+        msgs.insert(0, base.message)
+    first = bad[0]
+    return fail(
+        "; ".join(msgs),
+        fix=f'Point "{first.key}" at the helper\'s absolute path (quoted if it contains spaces), e.g. '
+        f'"{facts.paths.ccwb_dir}/credential-process --profile <name>".',
+        evidence=ev,
+    )

@@ -384,4 +384,9 @@ def config_shadowed_creds(facts: Any) -> Outcome:
 def config_settings(facts: Any) -> Outcome | list[Outcome]:
     from ccwb_doctor.analyzers.clientconfig.verdicts import settings_verdict
 
-    return settings_verdict(facts.claude_settings, lambda: facts.peek("aws_config"))
+    out = settings_verdict(facts.claude_settings, lambda: facts.peek("aws_config"))
+    if isinstance(out, list) or str(out.status) == "error":
+        return out
+    from ccwb_doctor.checks._config_verdicts import settings_commands_verdict
+
+    return settings_commands_verdict(facts, out)

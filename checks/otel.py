@@ -20,6 +20,11 @@ def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(cmd, str) or not cmd.strip():
         return None, "otelHeadersHelper is empty or not a string"
+    model = (facts.peek("settings_commands") or {}).get("otelHeadersHelper")
+    if model is not None and model.ok is False:  # how Claude Code really starts it (shell or the file)
+        return cmd, f"otelHeadersHelper cannot be run: {model.error} ({model.how()})"
+    if model is not None:
+        return cmd, None
     program, why = settings_program(facts, cmd)
     if program is None:
         return cmd, f"otelHeadersHelper cannot be run: {why}"
@@ -35,7 +40,7 @@ def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
     "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf and OTEL_EXPORTER_OTLP_ENDPOINT=https://<collector>; "
     "point otelHeadersHelper at an existing executable.",
     docs=DOCS,
-    needs=("claude_env", "claude_settings", "otel_delivery"),
+    needs=("claude_env", "claude_settings", "settings_commands", "otel_delivery"),
 )
 def otel_config(facts: Any) -> Outcome:
     from ccwb_doctor.analyzers.clientconfig.otel_env import Problem, read_otel_env

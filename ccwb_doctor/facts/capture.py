@@ -143,9 +143,12 @@ def _candidates(facts: Facts) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     paths = facts.peek("paths")
     if paths is not None:
-        try:
-            text = Path(paths.aws_config).read_text(encoding="utf-8", errors="replace")[:200_000]
-        except OSError:
+        from ccwb_doctor.facts.config import read_file
+        from ccwb_doctor.model import InputError
+
+        try:  # read_file: a FIFO or device in its place is not read (it would block)
+            text = (read_file(Path(paths.aws_config)) or b"").decode("utf-8", "replace")[:200_000]
+        except InputError:
             text = ""
         for line in text.splitlines():
             key, eq, value = line.partition("=")

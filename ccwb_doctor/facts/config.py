@@ -139,6 +139,7 @@ class ClaudeSettings:
     errors: list[InputError] = field(default_factory=list)
     merged: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # managed sources Claude Code does not use (one wins)
 
 
 @fact("claude_settings")
@@ -150,7 +151,6 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
     cfg_dir = facts.env.get("CLAUDE_CONFIG_DIR")
     user_dir = _user_path(cfg_dir, home, facts.env) if cfg_dir else home / ".claude"
     candidates = layer_files(user_dir, _project_dir(facts))
-    candidates += [("managed", p) for _, p in _managed_paths(facts)]
     for scope, path in candidates:
         try:
             data = read_file(path)
@@ -161,6 +161,9 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
             out.errors.append(exc)
         except SettingsError as exc:
             out.errors.append(InputError(str(exc), str(path)))
+    chosen, out.ignored = _managed_source(facts, out.errors)
+    if chosen is not None:
+        out.files.append(chosen)
     out.merged, out.env = merge(out.files, facts.env)
     for key in (
         "AWS_SECRET_ACCESS_KEY",
@@ -170,6 +173,54 @@ def _claude_settings(facts: Facts) -> ClaudeSettings:
     ):
         facts.secrets.add(out.env.get(key))
     return out
+
+
+def _managed_source(facts: Facts, errors: list[InputError]) -> tuple[SettingsFile | None, list[str]]:
+    """The one managed source Claude Code uses: MDM (macOS managed-preferences plist, Windows HKLM policy
+    read from an exported .reg file in a captured HOME's root) > managed-settings.json > HKCU."""
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import (
+        parse_plist,
+        parse_reg,
+        pick_managed,
+        plist_paths,
+    )
+
+    present: list[tuple[str, SettingsFile]] = []
+
+    def add(kind: str, path: Path, parse: Any) -> None:
+        try:
+            data = read_file(path)
+            if data is not None:
+                present.append((kind, SettingsFile(str(path), "managed", parse(data))))
+        except InputError as exc:
+            errors.append(exc)
+        except SettingsError as exc:
+            errors.append(InputError(str(exc), str(path)))
+
+    for _, p in _managed_paths(facts):
+        add("file", p, parse_settings)
+    root = Path(facts.options.home) if facts.options.home else None
+    # not platform_of(): the judged platform of a capture is inferred from these very settings (a cycle)
+    plat = str(facts.options.extra.get("platform") or sys.platform)
+    if root is not None or plat.startswith("darwin"):
+        user = Path(str(facts.home)).name or None
+        for kind, p in plist_paths(user):
+            add(kind, root / p.lstrip("/") if root is not None else Path(p), parse_plist)
+    if root is not None:  # a live registry cannot be captured: regedit exports (*.reg) in the capture's root
+        for reg in sorted(root.glob("*.reg")):
+            try:
+                values = parse_reg(read_file(reg) or b"")
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            for hive, text in values.items():
+                kind = "mdm-hklm" if hive == "HKLM" else "hkcu"
+                label = f"{reg} [{hive}\\SOFTWARE\\Policies\\ClaudeCode] Settings"
+                try:
+                    present.append((kind, SettingsFile(label, "managed", parse_settings(text))))
+                except SettingsError as exc:
+                    errors.append(InputError(str(exc), label))
+    return pick_managed(present)
 
 
 def _project_dir(facts: Facts) -> Path | None:

@@ -48,3 +48,29 @@ def _consumers(facts: Facts) -> list[Consumer]:
             return None  # the JS SDK treats an unreadable file as empty; CONFIG-PROFILE names the error
 
     return consumers(env, platform_of(facts), read, lambda path: is_executable(facts, path))
+
+
+@fact("settings_commands")
+def _settings_commands(facts: Facts) -> dict[str, Any]:
+    """How Claude Code runs each settings command line (awsAuthRefresh, awsCredentialExport,
+    otelHeadersHelper) on the judged platform, with the environment it runs them with."""
+    from ccwb_doctor.analyzers.clientconfig.claude_settings import PLACEHOLDER
+    from ccwb_doctor.analyzers.clientconfig.consumers_settings import KEYS, settings_command
+
+    merged = getattr(facts.peek("claude_settings"), "merged", None) or {}
+    env: dict[str, Any] = {**facts.claude_env, "HOME": judged_home(facts)}
+    plat = platform_of(facts)
+    out: dict[str, Any] = {}
+    for key in KEYS:
+        line = merged.get(key)
+        if not isinstance(line, str) or PLACEHOLDER.search(line):  # placeholders: CONFIG-SETTINGS says so
+            continue
+        out[key] = settings_command(
+            key,
+            line,
+            env,
+            plat,
+            lambda p: is_executable(facts, p),
+            lambda p: os.path.isabs(p) and os.path.isfile(local(facts, p)),
+        )
+    return out

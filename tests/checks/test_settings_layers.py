@@ -56,3 +56,49 @@ def test_project_option_on_the_command_line(guidance: sc.Scenario, tmp_path: Pat
     proc = subprocess.run(argv, env=guidance.env, capture_output=True, text=True, timeout=60)
     (r,) = json.loads(proc.stdout)["results"]
     assert r["evidence"]["set_by"]["AWS_REGION"] == f"local: {project}/.claude/settings.local.json", r
+
+
+# Managed sources: Claude Code uses ONE, the highest present: MDM (macOS plist / Windows HKLM) > the
+# managed-settings.json file > HKCU (code.claude.com/docs/en/managed-settings).
+
+
+def _managed_file(s: sc.Scenario, region: str) -> Path:
+    p = s.home / "etc" / "claude-code" / "managed-settings.json"
+    sc.write(p, json.dumps({"env": {"AWS_REGION": region}}))
+    return p
+
+
+def test_macos_configuration_profile_wins_over_the_managed_file(guidance: sc.Scenario) -> None:
+    import plistlib
+
+    _managed_file(guidance, "eu-west-1")
+    plist = guidance.home / "Library" / "Managed Preferences" / "com.anthropic.claudecode.plist"
+    sc.write(plist, plistlib.dumps({"env": {"AWS_REGION": "ap-northeast-1"}}))
+    r = _settings(guidance)
+    assert r.evidence["AWS_REGION"] == "ap-northeast-1", r.message
+    assert str(plist) in r.message
+    assert any("managed-settings.json" in i for i in r.evidence["managed_ignored"])
+
+
+def test_broken_plist_is_an_error_naming_it(guidance: sc.Scenario) -> None:
+    plist = guidance.home / "Library" / "Managed Preferences" / "com.anthropic.claudecode.plist"
+    sc.write(plist, b"not a plist")
+    r = _settings(guidance)
+    assert r.status is Status.ERROR and "property list" in r.message and str(plist) in r.message
+
+
+def _reg(hive: str, doc: dict) -> bytes:  # type: ignore[type-arg]
+    value = json.dumps(doc).replace("\\", "\\\\").replace('"', '\\"')
+    text = f'Windows Registry Editor Version 5.00\r\n\r\n[{hive}\\SOFTWARE\\Policies\\ClaudeCode]\r\n"Settings"="{value}"\r\n'
+    return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def test_exported_hklm_policy_wins_and_hkcu_yields_to_the_file(guidance: sc.Scenario) -> None:
+    _managed_file(guidance, "eu-west-1")
+    sc.write(guidance.home / "hkcu.reg", _reg("HKEY_CURRENT_USER", {"env": {"AWS_REGION": "sa-east-1"}}))
+    r = _settings(guidance)
+    assert r.evidence["AWS_REGION"] == "eu-west-1", r.message  # HKCU only when no admin source exists
+    sc.write(guidance.home / "hklm.reg", _reg("HKEY_LOCAL_MACHINE", {"env": {"AWS_REGION": "ca-central-1"}}))
+    r = _settings(guidance)
+    assert r.evidence["AWS_REGION"] == "ca-central-1", r.message
+    assert "HKLM" in r.message and "hklm.reg" in r.message

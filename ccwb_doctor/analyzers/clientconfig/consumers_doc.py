@@ -151,7 +151,56 @@ def render() -> str:
         "`region` with the credentials file winning.",
         "",
     ]
+    out += settings_command_rows()
     return "\n".join(out)
+
+
+# (setting, line) evaluated by consumers_settings, the model CONFIG-SETTINGS and OTEL-CONFIG use
+COMMAND_ROWS: list[tuple[str, str]] = [
+    ("awsAuthRefresh", "~/claude-code-with-bedrock/credential-process --profile ClaudeCode"),
+    ("awsCredentialExport", "$HOME/claude-code-with-bedrock/credential-process --profile ClaudeCode"),
+    ("awsAuthRefresh", "/home/dev/my tools/credential-process"),
+    ("otelHeadersHelper", "/home/dev/claude-code-with-bedrock/otel-helper"),
+    ("otelHeadersHelper", "/home/dev/claude-code-with-bedrock/otel-helper --profile ClaudeCode"),
+    ("otelHeadersHelper", "/home/dev/my tools/otel-helper"),
+]
+
+
+def settings_command_rows(platforms: tuple[str, ...] = ("linux", "win32")) -> list[str]:
+    from ccwb_doctor.analyzers.clientconfig.consumers_settings import HOW, settings_command
+
+    files = {
+        HELPER,
+        f"{HOME}/claude-code-with-bedrock/otel-helper",
+        "/home/dev/my tools/otel-helper",
+        "/home/dev/my tools/credential-process",
+    }
+    env = {"HOME": HOME}
+    out = [
+        "## How Claude Code runs the settings commands",
+        "",
+        "Measured with Claude Code 2.1.332 (`claude -p` under `env -i`, probe scripts logging their parent's",
+        "command line and environment) and read in its bundled source. Each command starts in the project",
+        "directory with the process environment plus the merged settings `env`.",
+        "",
+        "| setting | started by | when | timeout | stdout |",
+        "|---|---|---|---|---|",
+    ]
+    for key, how in HOW.items():
+        out.append(f"| `{key}` | {how['started_by']} | {how['when']} | {how['timeout']} | {how['stdout']} |")
+    out += ["", "| setting = line | " + " | ".join(platforms) + " |", "|---|" + "---|" * len(platforms)]
+    for key, line in COMMAND_ROWS:
+        cells = []
+        for plat in platforms:
+            c = settings_command(key, line, env, plat, lambda p: p in files, lambda p: p in files)
+            run = "the file, no shell" if c.run == [line] else f"`{' '.join(c.run[:-1])}`"
+            if c.ok:
+                cells.append(f"runs ({run}, argv `{' '.join(c.argv or [])}`)")
+            else:
+                cells.append(f"{'fails' if c.ok is False else 'undecided'} ({run}): {c.error}")
+        out.append(f"| `{key}` = `{line}` | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
 
 
 if __name__ == "__main__":

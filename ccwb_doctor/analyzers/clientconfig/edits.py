@@ -17,6 +17,12 @@ _HEADER = re.compile(r"^[ \t]*\[[ \t]*([^\]]*?)[ \t]*\][ \t]*(?:[#;].*)?$")
 _KEY = re.compile(r"^([ \t]*)([^=\s:#;\[][^=:]*?)([ \t]*=[ \t]*)(.*?)([ \t]*)$")
 
 
+def _lines(text: str) -> list[str]:
+    """Lines with their endings, split at "\n" only: both clients read the file that way (the JS SDK splits on
+    /\r?\n/, botocore's file iteration on "\n"), while str.splitlines() also breaks at \x85, \u2028, ..."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 def split_bom(data: bytes) -> tuple[bytes, str]:
     """(BOM or b"", the rest decoded as UTF-8); UnicodeDecodeError when it is not UTF-8."""
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
@@ -46,7 +52,7 @@ def _sections(lines: list[str]) -> list[tuple[str, int, int]]:
 def ini_remove_section(text: str, name: str) -> str | None:
     """Remove every ``[name]`` section: its header and its lines up to the last key line (comments and
     blank lines right before the next header stay: they usually belong to it). None when there is none."""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     drop: set[int] = set()
     for header, start, end in _sections(lines):
         if header != name:
@@ -63,7 +69,7 @@ def ini_remove_section(text: str, name: str) -> str | None:
 
 
 def ini_get_value(text: str, section: str, key: str) -> str | None:
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     hits = _key_lines(lines, section, key)
     if len(hits) != 1:
         return None
@@ -87,7 +93,7 @@ def ini_set_value(text: str, section: str, key: str, value: str, *, expect: str 
     """Replace the value of the one ``key = ...`` line in ``[section]``; keeps the key's spelling, the
     spaces around ``=`` and the line ending. With ``expect``, only when the current value is exactly that.
     None when the key is absent, set twice, or not ``expect``."""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     hits = _key_lines(lines, section, key)
     if len(hits) != 1:
         return None

@@ -7,6 +7,7 @@ Inside ``env`` the layers merge key by key, so each value has exactly one layer 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,3 +37,68 @@ def env_origins(files: Sequence[SettingsFile]) -> dict[str, str]:
             for k in env:
                 origins[str(k)] = f"{f.scope}: {f.path}"
     return origins
+
+
+# ------------------------------------------------------------------------------------------ managed sources
+# Claude Code's managed tier takes ONE source, the highest present (code.claude.com/docs/en/managed-settings,
+# "How Claude Code combines managed sources"; server-managed settings are not on the machine and not read):
+# MDM policy (macOS configuration profile in /Library/Managed Preferences, per-user before device; Windows
+# HKLM\SOFTWARE\Policies\ClaudeCode value "Settings") > the managed-settings.json file > HKCU (Windows, used
+# only when no admin source exists).
+PLIST_DOMAIN = "com.anthropic.claudecode"
+MANAGED_PREFS = "/Library/Managed Preferences"
+REG_KEYS = {
+    "HKLM": "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode",
+    "HKCU": "HKEY_CURRENT_USER\\SOFTWARE\\Policies\\ClaudeCode",
+}
+MANAGED_ORDER = ("mdm-plist-user", "mdm-plist", "mdm-hklm", "file", "hkcu")  # highest first
+
+
+def plist_paths(user: str | None) -> list[tuple[str, str]]:
+    """(kind, path) of the macOS managed-preferences plists, highest precedence first."""
+    out = [("mdm-plist-user", f"{MANAGED_PREFS}/{user}/{PLIST_DOMAIN}.plist")] if user else []
+    return out + [("mdm-plist", f"{MANAGED_PREFS}/{PLIST_DOMAIN}.plist")]
+
+
+def parse_plist(data: bytes) -> dict[str, object]:
+    """A managed-preferences plist (XML or binary): its top-level dictionary is the settings document."""
+    import plistlib
+
+    from ccwb_doctor.analyzers.clientconfig.claude_settings import SettingsError
+
+    try:
+        doc = plistlib.loads(data)
+    except Exception as exc:  # noqa: BLE001 - plistlib raises several types for a bad file
+        raise SettingsError(f"not a property list: {exc}") from None
+    if not isinstance(doc, dict):
+        raise SettingsError(f"top level must be a dictionary, found {type(doc).__name__}")
+    return doc
+
+
+def parse_reg(data: bytes) -> dict[str, str]:
+    """The ``Settings`` values of an exported ``.reg`` file (regedit: UTF-16 with a BOM, or ANSI), by hive
+    ("HKLM"/"HKCU") for the ClaudeCode policy keys; the value is the settings JSON text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        text = data.decode("utf-8-sig", "replace")
+    out: dict[str, str] = {}
+    hive: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            key = line[1:-1].strip().lower()
+            hive = next((h for h, k in REG_KEYS.items() if k.lower() == key), None)
+            continue
+        if hive and line.lower().startswith('"settings"="') and line.endswith('"'):
+            value = line[len('"settings"="') : -1]
+            out[hive] = re.sub(r"\\(.)", r"\1", value)  # regedit escapes \ and " with a backslash
+    return out
+
+
+def pick_managed(present: Sequence[tuple[str, SettingsFile]]) -> tuple[SettingsFile | None, list[str]]:
+    """The one managed source Claude Code uses (highest in MANAGED_ORDER) and the ignored ones, named."""
+    ranked = sorted(present, key=lambda kf: MANAGED_ORDER.index(kf[0]))
+    if not ranked:
+        return None, []
+    return ranked[0][1], [f"{k}: {f.path} (ignored: {ranked[0][0]} takes precedence)" for k, f in ranked[1:]]

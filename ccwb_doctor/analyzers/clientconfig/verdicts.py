@@ -16,6 +16,8 @@ def settings_verdict(st: Any, aws_config: Callable[[], Any]) -> Outcome | list[O
     from ccwb_doctor.analyzers.clientconfig.claude_settings import placeholders
 
     ev: dict[str, Any] = {"files": [f"{f.scope}: {f.path}" for f in st.files]}
+    if getattr(st, "ignored", None):
+        ev["managed_ignored"] = list(st.ignored)
     if st.errors:
         first = st.errors[0]
         ev["errors"] = [str(e) for e in st.errors]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -38,6 +39,11 @@ LINES = st.one_of(
 )
 
 
+def lines(text: str) -> list[str]:
+    """Lines as both clients read an INI file: split at "\n" only (not at \x85 or \u2028)."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 @st.composite
 def ini_files(draw: st.DrawFn) -> str:
     nl = draw(st.sampled_from(["\n", "\r\n"]))
@@ -63,8 +69,8 @@ def test_ini_remove_section_is_idempotent_and_keeps_other_lines(text: str, name:
         assert f"[{name}]" not in text.replace(" ]", "]")
         return
     assert ini_remove_section(new, name) is None  # twice == once
-    kept = new.splitlines(keepends=True)
-    orig = text.splitlines(keepends=True)
+    kept = lines(new)
+    orig = lines(text)
     it = iter(orig)
     assert all(line in it for line in kept)  # a subsequence: nothing added, nothing reordered
 
@@ -78,7 +84,7 @@ def test_ini_set_value_changes_one_line_and_is_idempotent(text: str, name: str, 
         return
     assert ini_set_value(new, name, key, value) == new
     assert ini_get_value(new, name, key) == value
-    a, b = text.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = lines(text), lines(new)
     assert len(a) == len(b)
     assert sum(x != y for x, y in zip(a, b, strict=True)) <= 1
     assert [x[len(x.rstrip("\r\n")) :] for x in a] == [y[len(y.rstrip("\r\n")) :] for y in b]
@@ -168,3 +174,11 @@ def test_apply_then_undo_is_identity_on_json(file: tuple[str, dict], values: dic
         path.parent.mkdir()
         path.write_bytes(text.encode("utf-8"))
         _apply_undo(home, path, text.encode("utf-8"), new.encode("utf-8"))
+
+
+def test_a_next_line_character_inside_a_value_is_not_a_line_break() -> None:
+    """Found by the property above: str.splitlines() breaks at \\x85, which neither client does."""
+    from ccwb_doctor.analyzers.clientconfig.edits import ini_set_value
+
+    text = "[default]\nregion = 0\x850\n"
+    assert ini_set_value(text, "default", "region", "us-east-1") == "[default]\nregion = us-east-1\n"
