@@ -31,38 +31,11 @@ VERSION = "9"
 CLIENT_ID = "ccwb-test-client"
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ccwb-doctor-tests" / f"oidc-provider-{VERSION}"
-
-
 @pytest.fixture(scope="session")
 def oidc_provider_dir() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node/npm not on PATH: the independent oidc-provider server cannot run")
-    target = _cache_dir()
-    if not (target / "node_modules" / "oidc-provider" / "package.json").is_file():
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            proc = subprocess.run(
-                [
-                    npm,
-                    "install",
-                    "--prefix",
-                    str(target),
-                    "--no-audit",
-                    "--no-fund",
-                    f"oidc-provider@{VERSION}",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip("npm install oidc-provider timed out (offline?)")
-        if proc.returncode != 0:
-            pytest.skip(f"npm install oidc-provider failed (offline?): {proc.stderr.strip()[-300:]}")
+    from npm_witness import npm_install
+
+    target = npm_install("oidc-provider", VERSION)
     shutil.copy(HERE / "server.mjs", target / "server.mjs")  # beside node_modules, for ESM resolution
     return target
 

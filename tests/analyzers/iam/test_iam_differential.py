@@ -36,32 +36,11 @@ CASES = 2500
 ACCOUNT = "111122223333"
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ccwb-doctor-tests" / f"iam-simulate-{VERSION}"
-
-
 @pytest.fixture(scope="session")
 def iam_simulate_dir() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node/npm not on PATH: the independent IAM simulator cannot run")
-    target = _cache_dir()
-    if not (target / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json").is_file():
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            proc = subprocess.run(
-                [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund", f"{PACKAGE}@{VERSION}"],
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"npm install {PACKAGE} timed out (offline?)")
-        if proc.returncode != 0:
-            pytest.skip(
-                f"npm install {PACKAGE} failed (registry refused or offline): {proc.stderr.strip()[-300:]}"
-            )
+    from npm_witness import npm_install
+
+    target = npm_install(PACKAGE, VERSION)
     shutil.copy(HERE / "iam_simulate" / "driver.mjs", target / "driver.mjs")  # beside node_modules (ESM)
     return target
 
