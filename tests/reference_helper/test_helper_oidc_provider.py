@@ -162,3 +162,93 @@ def test_login_and_refresh_against_oidc_provider(
     assert "Signed in" in sign_in(url, op.ca_bundle)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and json.loads(out)["Version"] == 1, err
+
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def _post_forms(url: str, cafile: str | None, *, abort: bool = False, user: str = "alice") -> str:
+    """Act as the user on oidc-provider's pages: submit each POST form (device code, confirm, login,
+    consent; attributes in any order) until a page has none; return that last page (bounded)."""
+    jar = http.cookiejar.CookieJar()
+    ctx = ssl.create_default_context(cafile=cafile) if cafile else None
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar), urllib.request.HTTPSHandler(context=ctx)
+    )
+    with opener.open(url, timeout=15) as resp:
+        page, where = resp.read().decode(), resp.url
+    for _ in range(8):
+        form = next((m for m in _FORM.finditer(page) if 'method="post"' in m.group(1)), None)
+        if form is None:
+            return page
+        action = re.search(r'action="([^"]+)"', form.group(1))
+        fields = dict(_HIDDEN.findall(form.group(2)))
+        if 'name="login"' in form.group(2):
+            fields |= {"login": user, "password": "any"}
+        aborting = abort and 'id="op.deviceConfirmForm"' in form.group(1)
+        if aborting:
+            fields["abort"] = "yes"
+        target = urllib.parse.urljoin(where, action.group(1) if action else where)
+        try:
+            with opener.open(target, data=urllib.parse.urlencode(fields).encode(), timeout=15) as resp:
+                page, where = resp.read().decode(), resp.url
+        except urllib.error.HTTPError as exc:  # oidc-provider renders an aborted device flow as an error page
+            return exc.read().decode()
+        if aborting:  # the user walked away: whatever the server shows next is not submitted
+            return page
+    raise AssertionError(f"oidc-provider's pages did not end (last {where})")
+
+
+def _start_device(h: Helper, spawn) -> tuple[subprocess.Popen[str], str]:  # type: ignore[no-untyped-def]
+    proc = spawn(
+        h.argv("--device"),
+        env={**h.env, "BROWSER": "/bin/false"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line, deadline = "", time.monotonic() + 20
+    while "To sign in, open " not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line and proc.poll() is not None:
+            break
+    assert "To sign in, open " in line, line
+    return proc, line.split("open ", 1)[1].strip()
+
+
+def test_device_flow_against_oidc_provider(
+    op: OidcProvider, tmp_path: Path, sts: CountingProxy, spawn
+) -> None:
+    """RFC 8628 with a certified server: the user code page, confirm, login, consent, then the poll."""
+    h = op_helper(tmp_path, op, sts)
+    proc, url = _start_device(h, spawn)
+    assert "user_code=" in url
+    assert "Sign-in Success" in _post_forms(url, op.ca_bundle)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["Version"] == 1 and sts.calls == 1
+    assert h.session()["issuer"] == op.issuer
+
+
+def test_device_flow_aborted_by_the_user_fails_in_one_line(
+    op: OidcProvider, tmp_path: Path, sts: CountingProxy, spawn
+) -> None:
+    """The error flow: the user aborts on the confirm page; the poll gets access_denied and the helper
+    says so in one line (no credentials, no STS call)."""
+    h = op_helper(tmp_path, op, sts)
+    proc, url = _start_device(h, spawn)
+    _post_forms(url, op.ca_bundle, abort=True)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and out == ""
+    assert "access_denied" in err and sts.calls == 0, err
+    assert (
+        len(
+            [
+                ln
+                for ln in err.splitlines()
+                if ln.strip() and "To sign in" not in ln and "confirm the code" not in ln
+            ]
+        )
+        == 1
+    ), err
