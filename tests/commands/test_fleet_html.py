@@ -129,7 +129,9 @@ class Trap:
         self.srv.close()
 
     def page_requests(self) -> list[bytes]:
-        return [r for r in self.seen if not BROWSER_HOSTS.match(r)]
+        """Requests that are not Chromium's own: a connection that sent no bytes at all (a speculative
+        preconnect to the proxy, seen once in CI) carries no request and is not counted."""
+        return [r for r in self.seen if r not in (b"", b"?") and not BROWSER_HOSTS.match(r)]
 
 
 @pytest.fixture
