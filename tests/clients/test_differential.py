@@ -29,7 +29,8 @@ SEED = int(os.environ.get("CCWB_DIFF_SEED") or random.randrange(2**32))
 STATS: dict[str, float] = {"cases": 0, "seconds": 0.0}
 
 
-def _check_batch(js_sdk: Path, batch: list[dict]) -> None:
+def _check_batch(js_sdk: Path, batch: list[dict]) -> str:
+    """An empty string when every prediction matches the real clients, else a report of the first differences."""
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ccwb-diff-") as tmp:
         root = Path(tmp)
@@ -57,12 +58,13 @@ def _check_batch(js_sdk: Path, batch: list[dict]) -> None:
                     )
     STATS["cases"] += len(batch)
     STATS["seconds"] += time.monotonic() - t0
-    if problems:
-        shown = json.dumps(problems[:4], indent=1).replace(str(root), "<tmp>")
-        pytest.fail(
-            f"{len(problems)} prediction(s) differ from the real clients (seed {SEED}; rerun with "
-            f"CCWB_DIFF_SEED={SEED}):\n{shown}"
-        )
+    if not problems:
+        return ""
+    shown = json.dumps(problems[:4], indent=1).replace(str(root), "<tmp>")
+    return (
+        f"{len(problems)} prediction(s) differ from the real clients (seed {SEED}; rerun with "
+        f"CCWB_DIFF_SEED={SEED}):\n{shown}"
+    )
 
 
 @seed(SEED)
@@ -75,7 +77,8 @@ def _check_batch(js_sdk: Path, batch: list[dict]) -> None:
 )
 @given(batch=st.lists(strategies.case(), min_size=BATCH, max_size=BATCH, unique_by=lambda c: json.dumps(c)))
 def test_model_matches_real_clients(js_sdk: Path, batch: list[dict]) -> None:
-    _check_batch(js_sdk, batch)
+    differences = _check_batch(js_sdk, batch)
+    assert not differences, differences
 
 
 def test_differential_ran_enough_cases() -> None:
