@@ -2,7 +2,9 @@
 `python -I -c pass` run by the same interpreter (the doctor's venv), paired: each doctor run is timed next to
 a baseline run, and the ratio is the median of the per-pair ratios. Both medians are printed.
 
-    python bench/bench_corpus.py [--runs N] [--install NAME]... [--budget 5]
+    python bench/bench_corpus.py [--runs N] [--install NAME]... [--all] [--budget 5]
+
+Default: five installs of different kinds; --all: every healthy install of the corpus.
 
 Exit 1 when a median ratio is over budget.
 """
@@ -55,13 +57,15 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--install", action="append", help="corpus install name (repeatable)")
+    ap.add_argument("--all", action="store_true", help="every healthy install of the corpus")
     ap.add_argument("--budget", type=float, default=5.0)
     args = ap.parse_args()
     exe = script("ccwb-doctor")
     over = False
     print(f"interpreter: {sys.executable}")
     with tempfile.TemporaryDirectory() as d:
-        for name in args.install or DEFAULT_INSTALLS:
+        names = sorted(G.HEALTHY) if args.all else args.install or DEFAULT_INSTALLS
+        for name in names:
             home = Path(d) / name / "ana"
             home.mkdir(parents=True)
             inst = G.build(name, home)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from ccwb_doctor.records import record
 
 # Catalog order of areas (DESIGN.md check table order). Checks sort by area, then definition order.
 AREAS: tuple[str, ...] = (
@@ -41,7 +43,7 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckMeta:
     """What a check is: stable id, title, area, severity, default remediation, docs link, inputs it needs."""
 
@@ -65,7 +67,7 @@ class CheckMeta:
         }
 
 
-@dataclass
+@record
 class Outcome:
     """What a check function returns; the runner adds metadata and timing to make a Result.
 
@@ -115,8 +117,10 @@ def error(message: str, *, evidence: Mapping[str, Any] | None = None) -> Outcome
     return Outcome(Status.ERROR, message, None, dict(evidence or {}))
 
 
-@dataclass
+@record
 class Result:
+    """One outcome of one check, with the check's metadata, as every renderer reads it."""
+
     id: str
     title: str
     area: str
@@ -167,7 +171,7 @@ class InputError(Exception):
         super().__init__(f"{path}: {self.reason}" if path else self.reason)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileEdit:
     """One change a fixer proposes to one file (``ccwb-doctor fix``): the whole new content (None keeps
     the bytes) and/or a new permission mode (None keeps the mode). ``summary`` says what and why."""
@@ -182,7 +186,7 @@ class FileEdit:
             raise ValueError("a FileEdit changes the content, the mode or both")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Advice:
     """What a fixer says when the repair is not local and certain: the developer (or an admin) does it."""
 

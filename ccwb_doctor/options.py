@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from ccwb_doctor.records import record
 
 OFFLINE = "offline"
 DEFAULT = "default"
 LIVE = "live"
 
 
-@dataclass
+@record
 class RunOptions:
+    """What one run was asked to look at and how: the inputs, the network mode, the timeout."""
+
     home: Path | None = None
     profile: str | None = None
     mode: str = DEFAULT  # offline | default (network probes, JWKS) | live (also runs the helper, calls AWS)

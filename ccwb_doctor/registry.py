@@ -9,16 +9,18 @@ import importlib
 import pkgutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ccwb_doctor.model import AREAS, OPT_IN_AREAS, CheckMeta, Outcome, Severity
+from ccwb_doctor.records import record
 
 CheckFn = Callable[[Any], "Outcome | Iterable[Outcome]"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
+    """A registered check: its metadata, its function and its place in the catalog."""
+
     meta: CheckMeta
     fn: CheckFn
     seq: int

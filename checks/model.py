@@ -26,10 +26,12 @@ DOCS_IAM = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profi
 )
 def model_id(facts: Any) -> list[Outcome]:
     from ccwb_doctor.analyzers.bedrock.verdicts import model_id_verdicts
+    from ccwb_doctor.checks._origins import name_origins
 
-    return model_id_verdicts(
+    outs = model_id_verdicts(
         facts.model_config, lambda: facts.profiles_table, lambda: facts.peek("claude_version")
     )
+    return name_origins(outs, facts)
 
 
 @check(

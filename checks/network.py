@@ -129,10 +129,10 @@ def net_collector(facts: Any) -> Outcome | list[Outcome]:
     needs=("claude_env",),
 )
 def net_proxy(facts: Any) -> Outcome | list[Outcome]:
-    from ccwb_doctor.analyzers.net.proxy import proxy_for
-
     if facts.options.offline:
         return skip(OFFLINE)
+    from ccwb_doctor.analyzers.net.proxy import proxy_for
+
     eps = facts.endpoints
     results = facts.net_results.results
     env = eps.env

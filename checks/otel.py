@@ -42,7 +42,13 @@ def _headers_helper(facts: Any) -> tuple[str | None, str | None]:
     docs=DOCS,
     needs=("claude_env", "claude_settings", "settings_commands", "otel_delivery"),
 )
-def otel_config(facts: Any) -> Outcome:
+def otel_config(facts: Any) -> list[Outcome]:
+    from ccwb_doctor.checks._origins import name_origins
+
+    return name_origins(_otel_config(facts), facts)
+
+
+def _otel_config(facts: Any) -> Outcome:
     from ccwb_doctor.analyzers.clientconfig.otel_env import Problem, read_otel_env
 
     cfg = read_otel_env(facts.claude_env)
@@ -68,7 +74,7 @@ def otel_config(facts: Any) -> Outcome:
                 problems[i] = Problem(
                     p.severity,
                     p.message + "; and otelHeadersHelper's headers go with every export — the guidance's "
-                    "otel-helper sends the ID token as Authorization: Bearer, so a token anyone on the path "
+                    "otel-helper sends the ID token as a Bearer token in the Authorization header, so a token anyone on the path "
                     "can replay to sts:AssumeRoleWithWebIdentity crosses the network in clear",
                     p.fix,
                 )

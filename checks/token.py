@@ -130,12 +130,12 @@ def token_present(facts: Any) -> Outcome:
     needs=("token", "token_keys"),
 )
 def token_signature(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.token.jwt import alg_findings
-    from ccwb_doctor.analyzers.token.signature import jwks_findings, signing_keys, verify_signature
-
     tok, skipped = _token_or_skip(facts)
     if skipped:
         return skipped
+    from ccwb_doctor.analyzers.token.jwt import alg_findings
+    from ccwb_doctor.analyzers.token.signature import jwks_findings, signing_keys, verify_signature
+
     d = tok.decoded
     ev: dict[str, Any] = {"alg": d.alg, "kid": d.kid, "iss": d.iss}
     bad = alg_findings(d)
@@ -240,11 +240,11 @@ def _stale_cache(
     needs=("token", "role", "claude_settings"),
 )
 def token_expiry(facts: Any) -> Outcome:
-    from ccwb_doctor.analyzers.token.jwt import time_verdict
-
     tok, skipped = _token_or_skip(facts)
     if skipped:
         return skipped
+    from ccwb_doctor.analyzers.token.jwt import time_verdict
+
     now = float(facts.options.extra.get("now", time.time()))  # type: ignore[arg-type]
     tv = time_verdict(tok.claims, now)
     ev: dict[str, Any] = tv.to_dict()

@@ -25,7 +25,7 @@ DOCS_TAGS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.ht
 
 
 def _claims_or_skip(facts: Any) -> tuple[dict[str, Any], Outcome | None]:
-    return claims_or_skip(facts.token, facts.peek("helper_profile"), facts.peek("trust_policy"))
+    return claims_or_skip(facts.token, facts.peek("helper_profile"), lambda: facts.peek("trust_policy"))
 
 
 @check(

@@ -1,42 +1,76 @@
-"""botocore's own credential_process splitter, without importing ``botocore.compat``.
+"""botocore's own credential_process splitter and INI loader, without importing botocore.
 
 ``botocore.compat.compat_shell_split`` is ~20 lines, but importing ``botocore.compat`` pulls in urllib3,
-http.client, email and dateutil (40-60 ms, most of an offline run's budget). This module reads the two
-functions' source from the installed botocore (``compat_shell_split`` and ``_windows_shell_split``) and
-executes just those, so the doctor splits with exactly the installed client's code. If the source cannot be
-found or has changed shape, it falls back to importing ``botocore.compat``.
+http.client, email and dateutil (40-60 ms, most of an offline run's budget); ``botocore.configloader``
+pulls in ``botocore``, ``botocore.exceptions`` and ``logging`` (~5 ms). This module reads the functions'
+source from the installed botocore (``compat_shell_split`` and ``_windows_shell_split``; ``load_config``,
+``raw_config_parse`` and their helpers) and executes just those, so the doctor splits command lines and
+parses ~/.aws files with exactly the installed client's code. If the source cannot be found or has changed
+shape, it falls back to importing the botocore module.
 """
 
 from __future__ import annotations
 
-import ast
 import shlex
 import sys
 import threading
 from collections.abc import Callable
 from math import floor
+from typing import Any
 
 _NAMES = ("compat_shell_split", "_windows_shell_split")
 _lock = threading.Lock()
 _split: Callable[..., list[str]] | None = None
 
 
+def _function_source(text: str, names: tuple[str, ...]) -> str:
+    """The source of the named top-level functions, at their own line numbers (other lines blank).
+
+    Compiling only these lines costs a tenth of parsing the whole module. A function runs from its
+    ``def`` line to the next line that starts in column 0 (a comment, decorator or statement).
+    """
+    lines = text.splitlines()
+    keep = [False] * len(lines)
+    found: set[str] = set()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        name = line[4:].split("(", 1)[0] if line.startswith("def ") else ""
+        if name in names:
+            found.add(name)
+            keep[i] = True
+            i += 1
+            while i < len(lines) and (not lines[i] or lines[i][0] in " \t"):
+                keep[i] = True
+                i += 1
+            continue
+        i += 1
+    if found != set(names):
+        raise ImportError(f"functions not found: {sorted(set(names) - found)}")
+    return "\n".join(line if k else "" for line, k in zip(lines, keep, strict=True)) + "\n"
+
+
+def _exec_functions(module: str, names: tuple[str, ...], ns: dict[str, object]) -> dict[str, object]:
+    """Execute the named top-level functions of the installed ``botocore/<module>.py`` in ``ns``."""
+    from importlib.util import find_spec
+
+    spec = find_spec("botocore")
+    origin = spec.origin if spec else None
+    if not origin:
+        raise ImportError("botocore not found")
+    path = origin.rsplit("__init__.py", 1)[0] + module + ".py"
+    with open(path, encoding="utf-8") as fh:
+        code = compile(_function_source(fh.read(), names), path, "exec")
+    exec(code, ns)  # noqa: S102 - botocore's own code
+    missing = [n for n in names if not callable(ns.get(n))]
+    if missing:
+        raise ImportError(f"botocore.{module} has changed shape: {missing}")
+    return ns
+
+
 def _load() -> Callable[..., list[str]]:
     try:
-        from importlib.util import find_spec
-
-        spec = find_spec("botocore")
-        origin = spec.origin if spec else None
-        if not origin:
-            raise ImportError("botocore not found")
-        path = origin.rsplit("__init__.py", 1)[0] + "compat.py"
-        with open(path, encoding="utf-8") as fh:
-            tree = ast.parse(fh.read(), path)
-        funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in _NAMES]
-        if sorted(f.name for f in funcs) != sorted(_NAMES):
-            raise ImportError("botocore.compat has changed shape")
-        ns: dict[str, object] = {"shlex": shlex, "sys": sys, "floor": floor}
-        exec(compile(ast.Module(body=funcs, type_ignores=[]), path, "exec"), ns)  # noqa: S102 - botocore's code
+        ns = _exec_functions("compat", _NAMES, {"shlex": shlex, "sys": sys, "floor": floor})
         return ns["compat_shell_split"]  # type: ignore[return-value]
     except (ImportError, OSError, SyntaxError, ValueError):
         from botocore.compat import compat_shell_split
@@ -79,3 +113,77 @@ def load_data(name: str) -> object:
     import botocore.loaders
 
     return botocore.loaders.create_loader().load_data(name)
+
+
+class _BotoCoreError(Exception):
+    """``botocore.exceptions.BotoCoreError``'s shape: a ``fmt`` filled from keyword arguments."""
+
+    fmt = "An unspecified error occurred"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(self.fmt.format(**kwargs))
+        self.kwargs = kwargs
+
+
+class ConfigParseError(_BotoCoreError):
+    fmt = "Unable to parse config file: {path}"
+
+
+class ConfigNotFound(_BotoCoreError):
+    fmt = "The specified config file ({path}) could not be found."
+
+
+_LOADER_NAMES = (
+    "load_config",
+    "raw_config_parse",
+    "_unicode_path",
+    "_parse_nested",
+    "_parse_section",
+    "build_profile_map",
+)
+_loader: Any = None
+
+
+def _load_configloader() -> Any:
+    import configparser
+    import copy
+    import os
+    from types import SimpleNamespace
+
+    exceptions = SimpleNamespace(ConfigParseError=ConfigParseError, ConfigNotFound=ConfigNotFound)
+    ns: dict[str, Any] = {
+        "configparser": configparser,
+        "copy": copy,
+        "os": os,
+        "shlex": shlex,
+        "sys": sys,
+        "botocore": SimpleNamespace(exceptions=exceptions),
+    }
+    try:
+        _exec_functions("configloader", _LOADER_NAMES, ns)
+        error: type[Exception] = ConfigParseError
+    except (ImportError, OSError, SyntaxError, ValueError):
+        import botocore.configloader
+        import botocore.exceptions
+
+        ns = vars(botocore.configloader)
+        error = botocore.exceptions.ConfigParseError
+    return SimpleNamespace(
+        load_config=ns["load_config"],
+        raw_config_parse=ns["raw_config_parse"],
+        build_profile_map=ns["build_profile_map"],
+        parse_nested=ns["_parse_nested"],
+        ConfigParseError=error,
+    )
+
+
+def configloader() -> Any:
+    """botocore.configloader's ``load_config`` (~/.aws/config as a profile map), ``raw_config_parse``
+    (~/.aws/credentials as sections), ``build_profile_map``, ``parse_nested`` (``_parse_nested``), and the
+    ``ConfigParseError`` the first two raise on a file botocore rejects."""
+    global _loader
+    if _loader is None:
+        with _lock:
+            if _loader is None:
+                _loader = _load_configloader()
+    return _loader

@@ -4,11 +4,13 @@ the scope file, plus the problems met while reading them (one clear finding each
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ccwb_doctor.records import record
 
-@dataclass
+
+@record
 class InputProblem:
     path: str
     reason: str
@@ -19,13 +21,13 @@ class InputProblem:
         return {"path": self.path, "line": self.line}
 
 
-@dataclass
+@record
 class TemplateInput:
     path: str
     template: Any  # analyzers.cfn.template.Template
 
 
-@dataclass
+@record
 class PolicyInput:
     path: str
     kind: str  # trust | permission
@@ -35,19 +37,19 @@ class PolicyInput:
     role_arn: str | None = None
 
 
-@dataclass
+@record
 class HelperConfigInput:
     path: str
     config: Any  # analyzers.clientconfig.helper_config.HelperConfig
 
 
-@dataclass
+@record
 class SettingsInput:
     path: str
     data: dict[str, Any]
 
 
-@dataclass
+@record
 class Identity:
     name: str
     claims: dict[str, Any]
@@ -56,14 +58,14 @@ class Identity:
     line: int | None = None
 
 
-@dataclass
+@record
 class ClaimsInput:
     path: str
     provider_url: str | None
     identities: list[Identity]
 
 
-@dataclass
+@record
 class Scope:
     models: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
@@ -71,7 +73,7 @@ class Scope:
     path: str | None = None
 
 
-@dataclass
+@record
 class ConformInputs:
     paths: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.conform.inputs import ConformInputs
 from ccwb_doctor.model import Outcome, error
+from ccwb_doctor.records import record
 
 _OIDC_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
 
@@ -19,7 +20,7 @@ def ev(path: str, line: int | None, subject: str, **more: Any) -> dict[str, Any]
     return {"location": {"path": path, "line": line}, "subject": subject, **more}
 
 
-@dataclass
+@record
 class PolicyRef:
     name: str
     path: str
@@ -29,7 +30,7 @@ class PolicyRef:
     statement_lines: list[int | None] = field(default_factory=list)
 
 
-@dataclass
+@record
 class RoleCtx:
     """A federated role to judge: its trust policy, provider, identity policies and where it lives."""
 

@@ -13,7 +13,7 @@ from ccwb_doctor.model import Outcome
 def _claims(facts: Any) -> tuple[dict[str, Any], Outcome | None]:
     from ccwb_doctor.analyzers.trust.verdicts import claims_or_skip
 
-    return claims_or_skip(facts.token, facts.peek("helper_profile"), facts.peek("trust_policy"))
+    return claims_or_skip(facts.token, facts.peek("helper_profile"), lambda: facts.peek("trust_policy"))
 
 
 def trust_issuer(facts: Any) -> Outcome:

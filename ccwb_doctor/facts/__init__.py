@@ -29,6 +29,64 @@ def fact(name: str) -> Callable[[Provider], Provider]:
     return deco
 
 
+# Which module of this package provides each fact, so a run imports only the providers its checks read
+# (importing all of them costs an offline run ~20 ms). tests/facts/test_index.py proves this table equals
+# what the @fact decorators register.
+INDEX: dict[str, str] = {
+    "host": "binary",
+    "mounts": "binary",
+    "binary_targets": "binary",
+    "binary_analyses": "binary",
+    "capture": "capture",
+    "judged_platform": "capture",
+    "claude_version": "claude",
+    "home": "config",
+    "paths": "config",
+    "claude_settings": "config",
+    "claude_env": "config",
+    "env_origins": "config",
+    "aws_config": "config",
+    "aws_credentials": "config",
+    "profile_name": "config",
+    "profile": "config",
+    "credential_process": "config",
+    "helper_config": "config",
+    "helper_profile_name": "config",
+    "helper_profile": "config",
+    "token_cache_files": "config",
+    "conform_inputs": "conform",
+    "conform_findings": "conform",
+    "consumers": "consumers",
+    "settings_commands": "consumers",
+    "live_credentials": "live",
+    "caller_identity": "live",
+    "otel_delivery": "live",
+    "model_config": "model",
+    "regions": "model",
+    "permission_policies": "model",
+    "scp_policies": "model",
+    "profiles_table": "model",
+    "endpoints": "network",
+    "net_results": "network",
+    "oidc_provider": "provider",
+    "token": "token",
+    "jwks_client": "token",
+    "token_keys": "token",
+    "cfn_template": "trust",
+    "trust_policy": "trust",
+    "role": "trust",
+    "trust_eval": "trust",
+}
+
+
+def _load_provider(name: str) -> None:
+    """Import the module that provides ``name`` (a name the index does not know has no provider: facts set
+    by another provider, such as ``permission_policies_live_error``, are read with ``peek``)."""
+    module = INDEX.get(name)
+    if module is not None and name not in PROVIDERS:
+        importlib.import_module(f"{__name__}.{module}")
+
+
 def _load_providers() -> None:
     global _loaded
     if _loaded:
@@ -92,7 +150,7 @@ class Facts:
     def get(self, name: str) -> Any:
         if name in self._values:
             return self._unwrap(self._values[name])
-        _load_providers()
+        _load_provider(name)
         provider = PROVIDERS.get(name)
         if provider is None:
             raise AttributeError(f"no fact named {name!r}")

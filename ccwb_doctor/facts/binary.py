@@ -13,7 +13,6 @@ import re
 import shlex
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,17 @@ from ccwb_doctor.analyzers.binary.analyze import BinaryInfo, analyze_path
 from ccwb_doctor.analyzers.binary.hostcap import HostProfile, Mount, parse_mountinfo
 from ccwb_doctor.analyzers.binary.verdict import Verdict, judge, script_interpreter
 from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.records import record
 
 SETTINGS_COMMANDS = ("awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper")
 MOUNTINFO = Path("/proc/self/mountinfo")
 PLACEHOLDER = re.compile(r"__[A-Z][A-Z0-9_]*__")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
+    """A program the doctor judges and who runs it (credential_process, awsAuthRefresh, ...)."""
+
     path: Path | None  # resolved, absolute; None when the program could not be located
     used_by: tuple[str, ...]  # 'binary PATH', 'credential_process', 'awsAuthRefresh', ...
     skip_reason: str | None = None
@@ -38,8 +40,10 @@ class Target:
         return ", ".join(self.used_by)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Analysis:
+    """A target's header analysis and verdict (and its #! interpreter's, for a script)."""
+
     target: Target
     info: BinaryInfo | None
     verdict: Verdict | None

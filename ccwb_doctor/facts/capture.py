@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.records import record
 
 INSTALL_DIR = "claude-code-with-bedrock"
 _WIN_HOME = re.compile(r"(?i)([a-z]):[\\/]+users[\\/]+([^\\/\"'\r\n]+?)(?=[\\/])")
@@ -71,7 +72,7 @@ def platform_label(os_name: str, arch: str) -> str:
     return f"{'macos' if os_name == 'darwin' else os_name}-{arch}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Capture:
     """A HOME copied from another machine: ``original`` (as the files spell it) now lives at ``root``."""
 
@@ -186,8 +187,10 @@ def _capture(facts: Facts) -> Capture | None:
     return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class JudgedPlatform:
+    """The platform binaries and command lines are judged for, and why that one."""
+
     os: str  # linux | darwin | windows
     arch: str  # x86_64 | arm64
     source: str  # "--platform" | "inferred" | "this host"

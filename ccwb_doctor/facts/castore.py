@@ -8,9 +8,12 @@ roots; the AWS SDK takes AWS_CA_BUNDLE). Bundles are added to the system store, 
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # ssl costs ~7 ms to import; an offline run never opens TLS
+    import ssl
 
 CLIENT_CA_VARS: dict[str, tuple[str, ...]] = {
     "idp": ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CCWB_CA_BUNDLE"),
@@ -27,6 +30,8 @@ def client_cas(env: Mapping[str, str], kind: str) -> list[tuple[str, str]]:
 
 def ssl_context(env: Mapping[str, str], kind: str) -> ssl.SSLContext:
     """The system store plus the ``kind`` client's bundles (an unreadable bundle adds nothing)."""
+    import ssl
+
     ctx = ssl.create_default_context()
     for _, path in client_cas(env, kind):
         try:

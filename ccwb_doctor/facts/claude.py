@@ -14,11 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.records import record
 
 VERSION_TIMEOUT = 15.0
 BINARY_PLACES = (
@@ -40,8 +40,10 @@ VERSIONS_DIR = ".local/share/claude/versions"
 _VERSION = re.compile(r"^\s*v?(\d+\.\d+\.\d+)\b")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ClaudeVersion:
+    """The installed Claude Code's version, how it was found, or why it is unknown."""
+
     version: str | None  # '2.1.332', or None when unknown
     source: str  # how it was found ('claude --version of /usr/local/bin/claude', …)
     reason: str = ""  # why it is unknown

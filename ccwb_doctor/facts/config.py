@@ -11,7 +11,7 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,6 +31,7 @@ from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.facts.capture import map_path
 from ccwb_doctor.facts.ini_diag import diagnose_ini, unquoted_space
 from ccwb_doctor.model import InputError
+from ccwb_doctor.records import record
 
 MANAGED_SETTINGS = {
     "linux": "/etc/claude-code/managed-settings.json",
@@ -68,8 +69,10 @@ def read_file(path: Path) -> bytes | None:
         raise InputError(f"cannot be read ({exc.strerror or exc})", str(path)) from None
 
 
-@dataclass
+@record
 class Paths:
+    """Every user file the doctor reads, resolved under the HOME being judged."""
+
     home: Path
     aws_config: Path
     aws_credentials: Path
@@ -133,8 +136,10 @@ def _managed_paths(facts: Facts) -> list[tuple[str, Path]]:
     return [(plat, Path(p))] if p else []
 
 
-@dataclass
+@record
 class ClaudeSettings:
+    """Claude Code's settings stack: the files read, their errors, the merged view and its env."""
+
     files: list[SettingsFile] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     merged: dict[str, Any] = field(default_factory=dict)
@@ -237,9 +242,21 @@ def _claude_env(facts: Facts) -> dict[str, str]:
     return facts.claude_settings.env
 
 
-def _load_ini(path: Path, kind: str) -> dict[str, Any]:
-    from botocore.exceptions import ConfigParseError
+@fact("env_origins")
+def _env_origins(facts: Facts) -> dict[str, str]:
+    """For every variable in Claude Code's environment: '<scope>: <path>' of the settings layer whose value
+    wins, or 'process environment'."""
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import env_origins
 
+    st = facts.claude_settings
+    origins = env_origins(st.files)
+    return {k: origins.get(k, "process environment") for k in st.env}
+
+
+def _load_ini(path: Path, kind: str) -> dict[str, Any]:
+    from ccwb_doctor.analyzers.botocore_lite import configloader
+
+    botocore_ini = configloader()
     data = read_file(path)
     if data is None:
         return {}
@@ -249,13 +266,9 @@ def _load_ini(path: Path, kind: str) -> dict[str, Any]:
         raise InputError(f"not UTF-8 (byte {exc.start})", str(path)) from None
     try:
         if kind == "config":
-            from botocore.configloader import load_config
-
-            return load_config(str(path))
-        from botocore.configloader import raw_config_parse
-
-        return raw_config_parse(str(path))
-    except ConfigParseError as exc:
+            return botocore_ini.load_config(str(path))
+        return botocore_ini.raw_config_parse(str(path))
+    except botocore_ini.ConfigParseError as exc:
         # botocore rejects it (BOM, repeated key or section, a glued header, ...); Claude Code's JS SDK may
         # not: judge the file as the JS SDK reads it and let the CONFIG checks say what the CLI/boto3 will do,
         # with the cause named and the line quoted where it can be (ini_diag).
@@ -300,8 +313,10 @@ def _profile(facts: Facts) -> dict[str, Any] | None:
     return dict(prof) if isinstance(prof, dict) else None
 
 
-@dataclass
+@record
 class CredentialProcess:
+    """The profile's credential_process line: as written, as split, and the program it names."""
+
     raw: str | None
     line: CommandLine | None
     argv: list[str]
@@ -341,8 +356,10 @@ def _credential_process(facts: Facts) -> CredentialProcess:
     return CredentialProcess(raw, line, line.argv, program, helper_profile)
 
 
-@dataclass
+@record
 class HelperConfigFact:
+    """The helper's config.json and where it was found."""
+
     path: Path
     config: HelperConfig
 

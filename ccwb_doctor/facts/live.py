@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor import subproc
 from ccwb_doctor.facts import Facts, fact
+from ccwb_doctor.records import record
 
 STDERR_MAX = 200
 
@@ -48,7 +49,7 @@ def run_timeout(facts: Facts) -> float:
     return max(1.0, min(float(facts.options.timeout) - 1.0, 120.0))
 
 
-@dataclass
+@record
 class HelperRun:
     argv: list[str]  # shown as program name + arguments
     returncode: int | None = None
@@ -160,7 +161,7 @@ def sts_region(facts: Facts) -> str:
     return "us-east-1"
 
 
-@dataclass
+@record
 class Identity:
     arn: str | None = None
     account: str | None = None
@@ -195,7 +196,7 @@ def _caller_identity(facts: Facts) -> Identity | None:
     return out
 
 
-@dataclass
+@record
 class Delivery:
     url: str
     protocol: str

@@ -16,12 +16,13 @@ Bad input raises model.InputError naming the file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
+from ccwb_doctor.records import record
 
 MAX_POLICY_FILE = 1024 * 1024
 LIVE_PAGES = 10
@@ -34,8 +35,10 @@ def _model_config(facts: Facts) -> Any:
     return read_model_config(facts.claude_env)
 
 
-@dataclass
+@record
 class RegionsFact:
+    """The regions in play: Claude Code's, the profile's and the helper's, and where each came from."""
+
     claude: str | None  # the region Claude Code sends Bedrock requests to
     claude_source: str | None  # AWS_REGION | AWS_DEFAULT_REGION | None (unset)
     profile: str | None  # `region` of the active AWS profile
@@ -45,6 +48,10 @@ class RegionsFact:
     endpoint_url: str | None = None  # the runtime URL Claude Code calls (credentials stripped)
     endpoint_source: str | None = None  # ANTHROPIC_BEDROCK_BASE_URL | the regional host
     endpoint_region: str | None = None  # the region that URL serves, when its host says
+    # for AWS_REGION and the model variables: '<scope>: <path>' of the settings layer whose value Claude Code
+    # uses, or 'process environment'; and the lower layers it overrides ('<scope>: <path> sets VALUE')
+    origins: dict[str, str] = field(default_factory=dict)
+    overridden: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -59,7 +66,9 @@ def _regions(facts: Facts) -> RegionsFact:
     from ccwb_doctor.analyzers.bedrock.models import _safe_url
     from ccwb_doctor.analyzers.net.claude_endpoints import endpoint_region, runtime_endpoint
 
-    url, source = runtime_endpoint(facts.peek("claude_env") or {})
+    env = facts.peek("claude_env") or {}
+    url, source = runtime_endpoint(env)
+    origins, overridden = _origins(facts, env)
     return RegionsFact(
         claude=mc.region,
         claude_source=mc.region_source,
@@ -70,11 +79,41 @@ def _regions(facts: Facts) -> RegionsFact:
         endpoint_url=_safe_url(url),
         endpoint_source=source,
         endpoint_region=endpoint_region(url),
+        origins=origins,
+        overridden=overridden,
     )
 
 
-@dataclass
+_ORIGIN_KEYS = ("AWS_REGION", "AWS_DEFAULT_REGION", "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION")
+
+
+def _origins(facts: Facts, env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Which settings layer set each region and model variable, and what it overrides."""
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import env_layers
+
+    st = facts.peek("claude_settings")
+    files = list(getattr(st, "files", None) or [])
+    origins: dict[str, str] = {}
+    overridden: dict[str, list[str]] = {}
+    for key in [*_ORIGIN_KEYS, *(k for k in env if k.startswith("ANTHROPIC_") and k.endswith("_MODEL"))]:
+        if key not in env:
+            continue
+        layers = env_layers(files, key)
+        if not layers:
+            origins[key] = "process environment"
+            continue
+        origins[key] = layers[-1][0]
+        winner = layers[-1][1]
+        lower = [f"{where} sets {value}" for where, value in layers[:-1] if value != winner]
+        if lower:
+            overridden[key] = lower
+    return origins, overridden
+
+
+@record
 class PermissionPolicies:
+    """The identity policies of the role, and where they were read from."""
+
     source: str  # --permissions-policy | --template | live
     policies: list[Any]  # iam.Policy
     role_arn: str | None = None

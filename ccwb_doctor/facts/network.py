@@ -7,17 +7,18 @@ Test/embedder injection through ``options.extra``: ``net_nameservers`` (list of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
 from ccwb_doctor.facts import Facts, castore, fact
+from ccwb_doctor.records import record
 
 PROBE_CAP_S = 10.0
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
-@dataclass
+@record
 class NetEndpoints:
     items: list[Any] = field(default_factory=list)  # analyzers.net.endpoint.Endpoint
     errors: dict[str, str] = field(default_factory=dict)  # kind -> one-line reason the input was unusable
@@ -30,7 +31,7 @@ class NetEndpoints:
         return [e for e in self.items if e.kind == kind]
 
 
-@dataclass
+@record
 class NetResults:
     results: list[Any]  # analyzers.net.probe.ProbeResult
     timeout: float

@@ -10,21 +10,34 @@ import json
 import re
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccwb_doctor import subproc
-from ccwb_doctor.analyzers.token.jwt import DecodedToken, decode
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
+from ccwb_doctor.records import record
+
+if TYPE_CHECKING:
+    from ccwb_doctor.analyzers.token.jwt import DecodedToken
+
+
+def decode(raw: str) -> DecodedToken:
+    """The JWT decoder, imported only when there is a token (a fresh install has none)."""
+    from ccwb_doctor.analyzers.token.jwt import decode as jwt_decode
+
+    return jwt_decode(raw)
+
 
 MAX_TOKEN_FILE = 256 * 1024
 _JWT_LINE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 
-@dataclass
+@record
 class TokenFact:
+    """The ID token found (decoded, never raw), where it came from, and what was tried."""
+
     source: str | None = None  # --token | --token FILE | ccwb-monitoring | reference-helper | helper
     path: str | None = None
     decoded: DecodedToken | None = None
@@ -229,7 +242,7 @@ def _jwks_client(facts: Facts) -> Any:
     return JwksClient(cache, ttl=ttl, timeout=timeout, verify=_idp_trust(facts), budget=budget)
 
 
-@dataclass
+@record
 class TokenKeys:
     """The issuer's key set for the token, or why it could not be had."""
 

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.analyzers.trust.webid import federated_principals, prefix_from_principal, provider_prefix
 from ccwb_doctor.facts import Facts, fact
 from ccwb_doctor.model import InputError
+from ccwb_doctor.records import record
 
 MAX_POLICY_FILE = 1024 * 1024
 _ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$")
 _OIDC_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
 
 
-@dataclass
+@record
 class TrustPolicyFact:
+    """The role's trust policy document and where it was read from."""
+
     source: str  # --trust-policy | --template | live
     path: str | None
     document: dict[str, Any]
@@ -52,8 +55,10 @@ class TrustPolicyFact:
         }
 
 
-@dataclass
+@record
 class ProviderFact:
+    """The IAM OIDC provider: its URL, ARN, audiences and thumbprints."""
+
     url: str | None = None
     arn: str | None = None
     client_ids: list[str] = field(default_factory=list)
@@ -74,8 +79,10 @@ class ProviderFact:
         }
 
 
-@dataclass
+@record
 class RoleFact:
+    """The role the helper assumes: its ARN, MaxSessionDuration and the duration requested."""
+
     arn: str | None = None
     max_session_duration: int | None = None  # the role's MaxSessionDuration
     requested_duration: int | None = None  # DurationSeconds the helper asks for
@@ -259,7 +266,7 @@ def _role(facts: Facts) -> RoleFact:
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 
 
-@dataclass
+@record
 class TrustEval:
     """The trust policy evaluated for the token: context, request principal, decision, findings."""
 

@@ -57,3 +57,60 @@ def test_partitions_data_is_botocores() -> None:
     from ccwb_doctor.analyzers.botocore_lite import load_data
 
     assert load_data("partitions") == botocore.loaders.create_loader().load_data("partitions")
+
+
+INI_CASES = {
+    "profile": "[default]\nregion = us-east-1\n\n[profile ClaudeCode]\ncredential_process = /x/cp --profile C\n",
+    "nested": "[profile a]\ns3 =\n  addressing_style = path\n  signature_version = s3v4\n",
+    "bad-nested": "[profile a]\ns3 =\n  no equals sign here\n",
+    "services": "[services dev]\nbedrock-runtime =\n  endpoint_url = http://127.0.0.1:1\n[sso-session s]\nx = 1\n",
+    "glued": "[default]\nregion = us-east-1[profile ClaudeCode]\nregion = us-west-2\n",
+    "duplicate-key": "[profile a]\nregion = us-east-1\nregion = us-west-2\n",
+    "duplicate-section": "[profile a]\nx = 1\n[profile a]\ny = 2\n",
+    "no-section": "region = us-east-1\n",
+    "bom": "\ufeff[default]\nregion = us-east-1\n",
+    "colon": "[profile a]\nregion: us-east-1\n",
+    "empty": "",
+    "comments": "# c\n[profile a] ; x\nregion = us-east-1 ; not a comment\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INI_CASES))
+def test_configloader_is_botocores(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Same profile map, same sections, and a rejection exactly where botocore rejects (same message)."""
+    import botocore.configloader as real_cl
+    import botocore.exceptions
+
+    from ccwb_doctor.analyzers.botocore_lite import configloader
+
+    lite = configloader()
+    load_config, raw_config_parse, parse_error = (
+        lite.load_config,
+        lite.raw_config_parse,
+        lite.ConfigParseError,
+    )
+    path = tmp_path / "config"
+    path.write_text(INI_CASES[name], encoding="utf-8")
+
+    def run(fn, error):  # type: ignore[no-untyped-def]
+        try:
+            return fn(str(path))
+        except error as exc:
+            return ("rejected", str(exc))
+
+    assert run(load_config, parse_error) == run(real_cl.load_config, botocore.exceptions.ConfigParseError)
+    assert run(raw_config_parse, parse_error) == run(
+        real_cl.raw_config_parse, botocore.exceptions.ConfigParseError
+    )
+
+
+def test_configloader_does_not_import_botocore(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ini = tmp_path / "config"
+    ini.write_text("[default]\nregion = x\n", encoding="utf-8")
+    code = (
+        "import sys; from ccwb_doctor.analyzers.botocore_lite import configloader\n"
+        f"print(configloader().load_config({str(ini)!r})['profiles'])\n"
+        "print(sorted(m for m in sys.modules if m == 'botocore' or m.startswith('botocore.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.splitlines() == ["{'default': {'region': 'x'}}", "[]"]

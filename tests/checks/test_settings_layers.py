@@ -102,3 +102,56 @@ def test_exported_hklm_policy_wins_and_hkcu_yields_to_the_file(guidance: sc.Scen
     r = _settings(guidance)
     assert r.evidence["AWS_REGION"] == "ca-central-1", r.message
     assert "HKLM" in r.message and "hklm.reg" in r.message
+
+
+def _results(s: sc.Scenario, check: str, project: Path | None = None):  # type: ignore[no-untyped-def]
+    opts = s.options()
+    if project is not None:
+        opts.extra["project"] = str(project)
+    return run_report(opts, only=[check], env=s.env).results
+
+
+def test_a_model_problem_names_the_layer_that_set_the_model(guidance: sc.Scenario, tmp_path: Path) -> None:
+    """MODEL-ID on a model id set in the project layer: the message names that file and the fix edits it."""
+    project = tmp_path / "repo"
+    path = project / ".claude" / "settings.json"
+    sc.write(path, json.dumps({"env": {"ANTHROPIC_DEFAULT_OPUS_MODEL": "us.anthropic.claude-nonesuch-9"}}))
+    bad = [r for r in _results(guidance, "MODEL-ID", project) if r.status is not Status.PASS]
+    assert bad, "an unknown model id must not pass"
+    hit = bad[0]
+    assert f"ANTHROPIC_DEFAULT_OPUS_MODEL set by project: {path}" in hit.message
+    assert hit.remediation.startswith(f"In {path}, ")
+
+
+def test_a_telemetry_problem_set_by_managed_settings_sends_the_user_to_its_administrator(
+    guidance: sc.Scenario, tmp_path: Path
+) -> None:
+    managed = guidance.home / "etc" / "claude-code" / "managed-settings.json"
+    env = {"CLAUDE_CODE_ENABLE_TELEMETRY": "1", "OTEL_METRICS_EXPORTER": "otlp"}
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector.example.com:4318"
+    sc.write(managed, json.dumps({"env": env}))
+    (r,) = _results(guidance, "OTEL-CONFIG")
+    assert r.status is Status.FAIL, r.message
+    assert f"OTEL_EXPORTER_OTLP_ENDPOINT set by managed: {managed}" in r.message
+    assert r.remediation.startswith(f"Ask whoever manages {managed}")
+
+
+def test_origin_phrasing() -> None:
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import (
+        named_variables,
+        origins_note,
+        where_to_change,
+    )
+
+    assert (
+        where_to_change("user: /h/.claude/settings.json", "set X to 1")
+        == "in /h/.claude/settings.json, set X to 1"
+    )
+    assert where_to_change("managed: /etc/m.json", "set X to 1").startswith("ask whoever manages /etc/m.json")
+    assert where_to_change("process environment", "set X").startswith("in the environment that starts")
+    assert where_to_change("", "set X") == "set X"
+    text = "AWS_REGION=eu-west-1 and OTEL_EXPORTER_OTLP_ENDPOINT, AWS_REGION again; not_A_VAR"
+    assert named_variables(text) == ["AWS_REGION", "OTEL_EXPORTER_OTLP_ENDPOINT"]
+    origins = {"AWS_REGION": "user: /u.json"}
+    assert origins_note(text, origins) == " (AWS_REGION set by user: /u.json)"
+    assert origins_note("nothing named", origins) == ""

@@ -251,3 +251,22 @@ def test_timeout_option_reaches_the_runner(guidance: sc.Scenario) -> None:
     assert hang.status is Status.ERROR and hang.message == "timed out after 0.4 s"
     assert fine.status is Status.PASS and fine.message == "ClaudeCode"
     assert report.exit_code == 1
+
+
+def test_in_process_main_leaves_the_cycle_collector_as_it_found_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A short command runs with the collector off; called in-process (argv given) it freezes nothing and
+    turns the collector back on, so an embedding program or a test session keeps collecting."""
+    import gc
+
+    from ccwb_doctor.cli import main
+
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    assert main(["checks", "--format", "json"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()
+    try:
+        main(["checks"])
+        assert not gc.isenabled()  # left off if it was off
+    finally:
+        gc.enable()

@@ -78,7 +78,9 @@ def test_crash_becomes_one_line_error_and_the_run_continues() -> None:
     assert res[2].status is Status.ERROR and "returned nothing" in res[2].message
 
 
-def test_hung_check_times_out_without_holding_the_rest() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hung_check_times_out_without_holding_the_rest(workers: int) -> None:
+    """One worker (what an offline run uses) or several: a hung check never holds the checks after it."""
     reg = _reg()
     release = threading.Event()
     check("H-HANG", title="t", area="config", remediation="r", registry=reg)(
@@ -87,7 +89,7 @@ def test_hung_check_times_out_without_holding_the_rest() -> None:
     for i in range(10):
         check(f"H-OK{i}", title="t", area="config", remediation="r", registry=reg)(lambda f: ok("fine"))
     t0 = time.monotonic()
-    res = run_checks(reg.all(), facts=None, timeout=0.5, workers=2)
+    res = run_checks(reg.all(), facts=None, timeout=0.5, workers=workers)
     elapsed = time.monotonic() - t0
     release.set()
     assert elapsed < 3.0
@@ -107,6 +109,28 @@ def test_checks_run_concurrently() -> None:
         check(f"P-{i}", title="t", area="config", remediation="r", registry=reg)(meet)
     res = run_checks(reg.all(), facts=None, workers=4)
     assert [r.status for r in res] == [Status.PASS] * 4
+
+
+def test_an_offline_run_uses_one_worker_and_a_default_run_several(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Offline nothing waits on the network, so one worker runs every check (threads would only contend for
+    the GIL); a default run keeps several workers, so probes wait side by side."""
+    from ccwb_doctor import app
+    from ccwb_doctor.options import DEFAULT, OFFLINE, RunOptions
+
+    offline, default = _reg(), _reg()
+    threads: set[int] = set()
+    barrier = threading.Barrier(4, timeout=5)
+    for i in range(4):
+        check(f"O-{i}", title="t", area="config", remediation="r", registry=offline)(
+            lambda f: threads.add(threading.get_ident()) or ok("fine")
+        )
+        check(f"D-{i}", title="t", area="config", remediation="r", registry=default)(
+            lambda f: barrier.wait() is not None and ok("met")
+        )
+    res = app.run_report(RunOptions(mode=OFFLINE, home=tmp_path), registry=offline, env={}).results
+    assert [r.status for r in res] == [Status.PASS] * 4 and len(threads) == 1
+    res = app.run_report(RunOptions(mode=DEFAULT, home=tmp_path), registry=default, env={}).results
+    assert [r.status for r in res] == [Status.PASS] * 4  # the barrier needs the four at once
 
 
 def test_multiple_outcomes_and_default_remediation() -> None:

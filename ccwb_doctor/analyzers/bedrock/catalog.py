@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from ccwb_doctor.records import record
 
 # Geography prefix -> partition whose regions it serves (iam_research §5.3, anchor_study §4).
 GEOGRAPHIES: dict[str, str] = {
@@ -63,8 +64,10 @@ class ModelIdError(ValueError):
 # Partitions and regions
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Partition:
+    """An AWS partition: its id, DNS suffix, region pattern and regions."""
+
     id: str
     dns_suffix: str
     region_regex: str
@@ -180,8 +183,10 @@ def runtime_hostname(region: str, fips: bool = False) -> str:
 # Model ids
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModelId:
+    """A Bedrock model id taken apart: geography prefix, provider, model, version."""
+
     raw: str
     geography: str | None  # us | eu | apac | au | jp | global | us-gov, None for a bare model id
     base: str  # without the geography prefix: anthropic.claude-sonnet-4-5-20250929-v1:0
@@ -277,8 +282,10 @@ def normalise_geography(key: object) -> str | None:
 ARN_TYPES = ("foundation-model", "inference-profile", "application-inference-profile")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BedrockArn:
+    """A Bedrock ARN taken apart: partition, region, account, resource type and id."""
+
     partition: str
     region: str  # "" for the global foundation-model leg
     account: str  # "" for foundation models

@@ -17,7 +17,7 @@ verdicts skip), while the extra calls are judged as the recorded release makes t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.catalog import (
@@ -28,13 +28,14 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
 )
 from ccwb_doctor.analyzers.bedrock.models import TIER_VARS
 from ccwb_doctor.analyzers.bedrock.plan import Leg, Plan, plan_requests
+from ccwb_doctor.records import record
 
 LIST_PROFILES = "bedrock:ListInferenceProfiles"
 INVOKE = "bedrock:InvokeModel"
 STREAM = "bedrock:InvokeModelWithResponseStream"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Release:
     version: str
     default_tier: str  # the tier Claude Code uses when ANTHROPIC_MODEL is unset
@@ -97,7 +98,7 @@ def pinned_tiers(mc: Any) -> set[str]:
     return out
 
 
-@dataclass
+@record
 class ExtraCall:
     what: str  # ListInferenceProfiles | probe
     action: str

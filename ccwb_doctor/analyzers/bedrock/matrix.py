@@ -41,7 +41,7 @@ be attached, as AWS does by default), or no identity Allow.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.catalog import (
@@ -51,12 +51,13 @@ from ccwb_doctor.analyzers.bedrock.plan import _VAR_RE, Leg, Plan, plan_requests
 from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable
 from ccwb_doctor.analyzers.iam import parse as ip
 from ccwb_doctor.analyzers.iam import policy as iam
+from ccwb_doctor.records import record
 
 # --------------------------------------------------------------------------------------------
 # Evaluation
 
 
-@dataclass
+@record
 class LegVerdict:
     leg: Leg
     action: str
@@ -89,7 +90,7 @@ class LegVerdict:
         }
 
 
-@dataclass
+@record
 class PlanVerdict:
     plan: Plan
     verdicts: list[LegVerdict]
@@ -229,7 +230,7 @@ def _verdict(leg: Leg, action: str, dec: iam.Decision) -> LegVerdict:
 # The full matrix (models x source regions x geographies)
 
 
-@dataclass
+@record
 class MatrixCell:
     model: str  # table key or base id
     region: str
@@ -238,7 +239,7 @@ class MatrixCell:
     verdict: PlanVerdict | None = None
 
 
-@dataclass
+@record
 class MatrixReport:
     cells: list[MatrixCell]
     evaluations: int

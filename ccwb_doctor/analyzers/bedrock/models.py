@@ -19,7 +19,7 @@ default depends on its release, which the doctor cannot know).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.catalog import (
@@ -30,6 +30,7 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     parse_arn,
     parse_model_id,
 )
+from ccwb_doctor.records import record
 
 MODEL_VARS: tuple[str, ...] = (
     "ANTHROPIC_MODEL",
@@ -58,8 +59,10 @@ def truthy(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in _TRUE
 
 
-@dataclass
+@record
 class ConfiguredModel:
+    """One model setting Claude Code reads: the variable, its value and what it names."""
+
     var: str  # the env var that set it (for aliases: "ANTHROPIC_MODEL=sonnet -> ANTHROPIC_DEFAULT_SONNET_MODEL")
     value: str  # the raw value with any [1m] suffix removed
     kind: str  # profile-id | model-id | foundation-arn | profile-arn | app-profile-arn | alias | invalid
@@ -86,8 +89,10 @@ class ConfiguredModel:
         }
 
 
-@dataclass
+@record
 class ModelConfig:
+    """Claude Code's Bedrock model configuration as a whole: mode, region and each model."""
+
     use_bedrock: bool
     gateway: bool
     gateway_reason: str | None

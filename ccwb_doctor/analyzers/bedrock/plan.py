@@ -6,7 +6,7 @@ ARN of a global. profile, an application inference profile and the models behind
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ccwb_doctor.analyzers.bedrock.catalog import (
     ArnError,
@@ -19,14 +19,17 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     partition_of,
 )
 from ccwb_doctor.analyzers.bedrock.profiles import ProfilesTable
+from ccwb_doctor.records import record
 
 UNKNOWN_ACCOUNT = "000000000000"
 UNSPECIFIED = "unspecified"
 _VAR_RE = re.compile(r"\$\{([^}]+)\}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Leg:
+    """One request Bedrock authorizes for a model call: the resource and the region."""
+
     kind: str  # profile | app-profile | model-source | model-destination | model-global | model
     resource: str
     region: str  # the aws:RequestedRegion value
@@ -51,8 +54,10 @@ class Leg:
         return f"{names.get(self.kind, self.kind)} {where}"
 
 
-@dataclass
+@record
 class Plan:
+    """Every request Bedrock authorizes for one model called from one region."""
+
     model: str
     source_region: str
     partition: str | None

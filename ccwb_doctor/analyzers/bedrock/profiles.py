@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ccwb_doctor.analyzers.bedrock.catalog import (
@@ -19,6 +18,7 @@ from ccwb_doctor.analyzers.bedrock.catalog import (
     parse_arn,
     parse_model_id,
 )
+from ccwb_doctor.records import record
 
 # --------------------------------------------------------------------------------------------
 # The inference-profile table (data file ccwb_doctor/data/inference_profiles.json)
@@ -31,16 +31,20 @@ class ProfilesTableError(ValueError):
     """A profiles table with the wrong shape; the message names the file and the JSON path."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProfileEntry:
+    """A system inference profile: its id, geography, source and destination regions."""
+
     profile_id: str  # us.anthropic.claude-sonnet-4-6
     geography: str
     destinations: tuple[str, ...]
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModelEntry:
+    """A Claude model in the profiles table: its base id and inference profiles."""
+
     key: str  # sonnet-4-6
     name: str
     family: str  # sonnet | opus | haiku | …
@@ -49,8 +53,10 @@ class ModelEntry:
     profiles: dict[str, ProfileEntry]
 
 
-@dataclass
+@record
 class ProfilesTable:
+    """The inference-profile table the model and region verdicts are judged with."""
+
     data_as_of: str
     source: str  # file path or "built-in" / "live"
     regions: dict[str, tuple[str, ...]]
@@ -93,10 +99,11 @@ def _expect_list_of_regions(val: Any, path: str, problems: list[str]) -> tuple[s
     if not isinstance(val, list) or not all(isinstance(r, str) for r in val):
         problems.append(f"{path}: expected a list of region codes, got {type(val).__name__}")
         return ()
-    bad = [r for r in val if not is_region_name(r)]
+    valid = [is_region_name(r) for r in val]
+    bad = [r for r, ok in zip(val, valid, strict=True) if not ok]
     if bad:
         problems.append(f"{path}: not region codes: {', '.join(map(repr, bad[:3]))}")
-    return tuple(r for r in val if is_region_name(r))
+    return tuple(r for r, ok in zip(val, valid, strict=True) if ok)
 
 
 def build_profiles_table(doc: Any, source: str = "built-in") -> ProfilesTable:
@@ -186,9 +193,13 @@ def build_profiles_table(doc: Any, source: str = "built-in") -> ProfilesTable:
 
 
 def builtin_profiles_path() -> str:
-    from importlib import resources
+    # A plain path: the package is always installed as files (setuptools package-data), and
+    # importlib.resources would import zipfile and tempfile (~5 ms) to say the same thing.
+    import os
 
-    return str(resources.files("ccwb_doctor") / "data" / "inference_profiles.json")
+    return os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "data", "inference_profiles.json"
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -130,11 +130,11 @@ def _table_says(model: str, region: str, table: Any) -> tuple[str, bool]:
 def _default_model_outcome(mc: Any, table: Any, cv: Any) -> Outcome | None:
     """ANTHROPIC_MODEL unset (or ``default``): the model the installed Claude Code calls, judged with the
     table; a skip naming the reason when its version is unknown; None when ANTHROPIC_MODEL is pinned."""
-    from ccwb_doctor.analyzers.bedrock.claude_calls import RELEASES
-
     main = next((m for m in mc.models if m.var == "ANTHROPIC_MODEL"), None)
     if main is not None and not (main.kind == "alias" and main.alias == "default"):
         return None
+    from ccwb_doctor.analyzers.bedrock.claude_calls import RELEASES
+
     what = "ANTHROPIC_MODEL is unset" if main is None else "ANTHROPIC_MODEL=default"
     ev: dict[str, Any] = {"claude_code": cv.to_dict() if hasattr(cv, "to_dict") else None}
     rel = _release(cv)
@@ -347,9 +347,6 @@ def model_permission_verdicts(
     tiers: their denial only degrades) get; each input is asked for only when the verdict gets that far.
     ``claude_version()`` is the installed Claude Code's version (None/unknown: the recorded release's calls
     are assumed, and an unpinned default model is not judged)."""
-    from ccwb_doctor.analyzers.bedrock.claude_calls import RECORDED, RELEASES, judge_extra_calls
-    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
-
     if mc.gateway:
         return [
             skip(
@@ -366,6 +363,10 @@ def model_permission_verdicts(
                 f"read access{why}"
             )
         ]
+    # The evaluator (IAM policy language, the request matrix) is imported only once there is a policy to judge.
+    from ccwb_doctor.analyzers.bedrock.claude_calls import RECORDED, RELEASES, judge_extra_calls
+    from ccwb_doctor.analyzers.bedrock.matrix import MatrixEvaluator
+
     targets = mc.targets()
     cv = _version_of(claude_version)
     if not targets and _release(cv) is None:
@@ -494,10 +495,34 @@ def _settings_outcome(r: Any, targets: Callable[[], Any], table: Any) -> Outcome
     at = ""
     if ep_url:
         at = f" at {ep_url}" + (f" ({ep_source})" if ep_source and ep_source.isupper() else "")
-    return ok(f"Claude Code calls Bedrock in {bedrock}{at}{extra}", evidence=ev)
+    by = _set_by(r, "AWS_REGION")
+    return ok(f"Claude Code calls Bedrock in {bedrock}{f' ({by})' if by else ''}{at}{extra}", evidence=ev)
 
 
-def _model_outcomes(targets: Callable[[], Any], table: Any) -> list[Outcome]:
+def _set_by(r: Any, key: str) -> str:
+    """'KEY set by <layer>[, overriding <lower layers>]', or "" when the origin is unknown."""
+    origin = (getattr(r, "origins", None) or {}).get(key)
+    if not origin:
+        return ""
+    over = (getattr(r, "overridden", None) or {}).get(key)
+    return f"{key} set by {origin}" + (f", overriding {'; '.join(over)}" if over else "")
+
+
+def _where_to_change(r: Any, key: str, what: str) -> str:
+    from ccwb_doctor.analyzers.clientconfig.settings_layers import where_to_change
+
+    return where_to_change((getattr(r, "origins", None) or {}).get(key, ""), what)
+
+
+def _model_region_fix(r: Any, m: Any, region: str) -> str:
+    region_key = getattr(r, "claude_source", None) or "AWS_REGION"
+    model_key = m.var.split()[-1]  # an alias reads "ANTHROPIC_MODEL=sonnet -> ANTHROPIC_DEFAULT_SONNET_MODEL"
+    first = _where_to_change(r, model_key, f"set {model_key} to a model id whose geography serves {region}")
+    second = _where_to_change(r, region_key, f"set {region_key} to a region {m.value} is served from")
+    return f"{first[0].upper()}{first[1:]}; or {second}."
+
+
+def _model_outcomes(targets: Callable[[], Any], table: Any, r: Any = None) -> list[Outcome]:
     from ccwb_doctor.analyzers.bedrock.plan import plan_requests
 
     out: list[Outcome] = []
@@ -505,6 +530,10 @@ def _model_outcomes(targets: Callable[[], Any], table: Any) -> list[Outcome]:
         region = m.region or "us-east-1"
         plan = plan_requests(m.value, region, table, None)
         ev = {"model": m.to_dict(), "source_region": region, "legs": len(plan.legs), "notes": plan.notes}
+        region_key = getattr(r, "claude_source", None) or "AWS_REGION"
+        by = _set_by(r, region_key) if r is not None and region == getattr(r, "claude", None) else ""
+        if by:
+            ev["region_set_by"] = by
         if plan.unknown_model:
             out.append(
                 warn(
@@ -516,8 +545,10 @@ def _model_outcomes(targets: Callable[[], Any], table: Any) -> list[Outcome]:
         elif plan.problems:
             out.append(
                 fail(
-                    f"{m.label} cannot be used from {region}: {'; '.join(plan.problems)}",
-                    fix=f"Use a model id whose geography serves {region}, or set AWS_REGION to a region it serves.",
+                    f"{m.label} cannot be used from {region}{f' ({by})' if by else ''}: {'; '.join(plan.problems)}",
+                    fix=_model_region_fix(r, m, region)
+                    if r is not None
+                    else f"Use a model id whose geography serves {region}, or set AWS_REGION to a region it serves.",
                     evidence=ev,
                 )
             )
@@ -538,4 +569,5 @@ def region_alignment_verdicts(
         table = profiles_table()
     except InputError as exc:
         return [_settings_outcome(regions(), targets, None), error(str(exc))]
-    return [_settings_outcome(regions(), targets, table), *_model_outcomes(targets, table)]
+    r = regions()
+    return [_settings_outcome(r, targets, table), *_model_outcomes(targets, table, r)]

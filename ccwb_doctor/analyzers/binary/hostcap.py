@@ -8,14 +8,14 @@ Rosetta runtime) so that it too can be pointed at a fake tree.
 from __future__ import annotations
 
 import os
-import platform as _platform
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.analyzers.binary.elf import elf_arch
 from ccwb_doctor.analyzers.binary.types import canonical_arch
+from ccwb_doctor.records import record
 
 ROSETTA_MARKERS = (
     "Library/Apple/usr/libexec/oah/libRosettaRuntime",
@@ -25,7 +25,7 @@ LOADER_GLOBS = ("lib/ld-*", "lib64/ld-*", "lib/*/ld-*", "lib32/ld-*", "usr/lib/l
 WIN_MACHINES = {0x014C: "i386", 0x8664: "x86_64", 0xAA64: "arm64", 0x01C4: "arm"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BinfmtEntry:
     """One /proc/sys/fs/binfmt_misc registration (e.g. qemu-aarch64 for foreign ELF)."""
 
@@ -58,8 +58,10 @@ class BinfmtEntry:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HostProfile:
+    """What the judged host can execute: OS, architecture, translation layers, loaders."""
+
     os: str  # linux | darwin | windows | ...
     machine: str  # hardware architecture (canonical: x86_64, arm64, ...)
     process_machine: str | None = None  # this process's architecture when it differs (translated)
@@ -227,8 +229,15 @@ def _windows_machines() -> tuple[str | None, str | None]:
 
 def detect_host(root: Path = Path("/"), system: str | None = None, machine: str | None = None) -> HostProfile:
     """The running host (or the tree at ``root`` with the given system/machine names)."""
-    os_name = (system or _platform.system()).lower()
-    proc_machine = canonical_arch(machine or _platform.machine() or "unknown")
+    if hasattr(os, "uname"):  # what platform.system()/machine() say, without importing platform (~3 ms)
+        uname = os.uname()
+        host_system, host_machine = uname.sysname, uname.machine
+    else:
+        import platform
+
+        host_system, host_machine = platform.system(), platform.machine()
+    os_name = (system or host_system).lower()
+    proc_machine = canonical_arch(machine or host_machine or "unknown")
     hw = proc_machine
     notes: list[str] = []
     if os_name == "darwin":
@@ -296,8 +305,10 @@ def _ia32_emulation(root: Path) -> bool:
 # --- mounts and extended attributes -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
+    """One mount from /proc/self/mountinfo (noexec matters to an executable's verdict)."""
+
     mount_point: str
     options: tuple[str, ...]
     fstype: str = ""

@@ -7,8 +7,10 @@ PE ``AMD64``/``ARM64`` and Mach-O cputypes all map onto these).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import IO, Any
+
+from ccwb_doctor.records import record
 
 HEAD_BYTES = 32 * 1024  # first read: every header we parse normally sits in the first pages
 READ_BUDGET = 64 * 1024  # hard cap on bytes read from one file, whatever its headers claim
@@ -52,7 +54,7 @@ class Corrupt(Exception):
         super().__init__(f"offset {offset}: {reason}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Slice:
     """One architecture the file carries (a thin binary has one; a universal binary one per slice)."""
 
@@ -71,7 +73,7 @@ class Slice:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BinaryInfo:
     """What the headers say. ``status`` is ok | unknown | corrupt; unknown/corrupt carry ``offset``."""
 
@@ -135,7 +137,7 @@ class BinaryInfo:
         return {k: v for k, v in out.items() if v not in (None, [], ())}
 
 
-@dataclass
+@record
 class Reader:
     """Random access to a file's headers within a fixed byte budget.
 

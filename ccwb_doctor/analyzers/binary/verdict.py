@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.binary.hostcap import HostProfile
 from ccwb_doctor.analyzers.binary.script import env_program
 from ccwb_doctor.analyzers.binary.types import BinaryInfo
+from ccwb_doctor.records import record
 
 NATIVE, EMULATED, UNCERTAIN, CANNOT = "native", "emulated", "uncertain", "cannot-run"
 _RANK = {NATIVE: 0, UNCERTAIN: 1, EMULATED: 2, CANNOT: 3}
@@ -39,8 +40,10 @@ FORMAT_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Build:
+    """The build to install instead: the AWS guidance's name for it and ours."""
+
     aws: str | None  # the AWS guidance's build name, or None when it ships none for this host
     reference: str  # our reference helper, in words
 
@@ -63,8 +66,10 @@ def recommended_build(host: HostProfile, tool: str = "credential-process") -> Bu
     return Build(aws, ref)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
+    """Whether a binary can run on the judged host, and how (native, emulated, not at all)."""
+
     kind: str  # native | emulated | uncertain | cannot-run
     message: str
     arch: str | None = None  # the slice the OS would pick

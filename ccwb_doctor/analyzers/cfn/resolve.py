@@ -12,10 +12,11 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 from ccwb_doctor.analyzers.cfn.lines import LineDict, TemplateError
+from ccwb_doctor.records import record
 
 __all__ = ["Resolver", "Resource", "Unresolved", "NO_VALUE", "KNOWN_FUNCTIONS", "plain", "guarded"]
 
@@ -63,7 +64,7 @@ _RULE_FUNCTIONS = frozenset(
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unresolved:
     """A value that cannot be known before deployment (or a missing parameter)."""
 
@@ -81,7 +82,7 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 
-@dataclass
+@record
 class Resource:
     logical_id: str
     type: str

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ccwb_doctor.records import record
 
 PLACEHOLDER = re.compile(r"__[A-Z][A-Z0-9_]*_PATH__")
 COMMAND_KEYS = ("awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper", "apiKeyHelper")
@@ -16,8 +18,10 @@ class SettingsError(ValueError):
     """One-line reason why a settings file cannot be used."""
 
 
-@dataclass
+@record
 class SettingsFile:
+    """One Claude Code settings file as read: its path, scope and JSON data."""
+
     path: str
     scope: str  # user | managed
     data: dict[str, Any] = field(default_factory=dict)

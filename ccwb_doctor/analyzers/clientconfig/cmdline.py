@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ccwb_doctor.records import record
 
 _ENV_POSIX = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 _ENV_WIN = re.compile(r"%([A-Za-z_][A-Za-z0-9_()]*)%")
 
 
-@dataclass
+@record
 class CommandLine:
+    """A command line as a client splits it on one platform (or the splitter's error)."""
+
     raw: str
     platform: str
     argv: list[str] = field(default_factory=list)

@@ -20,7 +20,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
 
 from ccwb_doctor.analyzers.clientconfig.consumers_ini import (
@@ -29,6 +29,7 @@ from ccwb_doctor.analyzers.clientconfig.consumers_ini import (
     js_profiles,
 )
 from ccwb_doctor.analyzers.clientconfig.consumers_sh import cmd_program, sh_words
+from ccwb_doctor.records import record
 
 CLAUDE_CODE = "claude-code"
 AWS_CLI = "aws-cli"
@@ -38,7 +39,7 @@ LABELS = {CLAUDE_CODE: "Claude Code (AWS SDK for JavaScript v3)", AWS_CLI: "AWS 
 # ---------------------------------------------------------------------------------------------- model
 
 
-@dataclass
+@record
 class Consumer:
     """What one client does with the files and environment."""
 

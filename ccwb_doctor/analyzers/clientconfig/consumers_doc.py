@@ -6,9 +6,10 @@ model the CONFIG checks use), and ``tests/clients`` runs the same rows through t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ccwb_doctor.analyzers.clientconfig.consumers import Consumer, aws_cli, claude_code
+from ccwb_doctor.records import record
 
 JS_PACKAGE = "@aws-sdk/credential-provider-node"
 JS_VERSION = "3.972.99"  # pinned in tests/clients; the rules below were measured with it on Node 20
@@ -20,7 +21,7 @@ P = "[profile ClaudeCode]\n"
 CP = f"credential_process = {HELPER} --profile ClaudeCode\n"
 
 
-@dataclass
+@record
 class Row:
     what: str
     config: str | None

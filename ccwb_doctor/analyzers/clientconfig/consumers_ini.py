@@ -9,8 +9,9 @@ from __future__ import annotations
 import configparser
 import io
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from ccwb_doctor.records import record
 
 JS_WS = (
     "\t\n\v\f\r \u00a0\u1680"
@@ -122,7 +123,9 @@ class BotoParseError(Exception):
 
 def boto_raw_parse(data: bytes, path: str = "<file>") -> dict[str, dict[str, Any]]:
     """``botocore.configloader.raw_config_parse`` on bytes (text mode: UTF-8, universal newlines)."""
-    from botocore.configloader import _parse_nested  # botocore's own helper, to stay exact
+    from ccwb_doctor.analyzers.botocore_lite import configloader  # botocore's own helper, to stay exact
+
+    parse_nested = configloader().parse_nested
 
     try:
         text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
@@ -140,15 +143,17 @@ def boto_raw_parse(data: bytes, path: str = "<file>") -> dict[str, dict[str, Any
             value: Any = cp.get(section, option)
             if value.startswith("\n"):
                 try:
-                    value = _parse_nested(value)
+                    value = parse_nested(value)
                 except ValueError as exc:
                     raise BotoParseError(str(exc)) from None
             out[section][option] = value
     return out
 
 
-@dataclass
+@record
 class BotoFiles:
+    """~/.aws/config and credentials as botocore (the AWS CLI, boto3) loads them."""
+
     profiles: dict[str, dict[str, Any]]  # full_config["profiles"] (credentials merged over config)
     credentials: dict[str, dict[str, Any]]
     config_profiles: dict[str, dict[str, Any]]
@@ -156,7 +161,9 @@ class BotoFiles:
 
 
 def boto_load(config: bytes | None, credentials: bytes | None, config_path: str, cred_path: str) -> BotoFiles:
-    from botocore.configloader import build_profile_map
+    from ccwb_doctor.analyzers.botocore_lite import configloader
+
+    build_profile_map = configloader().build_profile_map
 
     try:
         cfg = (

@@ -22,10 +22,11 @@ A line :func:`sh_words` cannot predict (pipes, ``;``, globs) is left undecided, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
 
 from ccwb_doctor.analyzers.clientconfig.consumers_sh import cmd_program, sh_words
+from ccwb_doctor.records import record
 
 HOW: dict[str, dict[str, str]] = {
     "awsAuthRefresh": {
@@ -51,7 +52,7 @@ HOW: dict[str, dict[str, str]] = {
 KEYS = tuple(HOW)
 
 
-@dataclass
+@record
 class SettingsCommand:
     """How Claude Code starts one settings command line."""
 

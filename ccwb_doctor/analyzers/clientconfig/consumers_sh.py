@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from ccwb_doctor.records import record
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UNSUPPORTED = set("|&;<>()`*?[")
 _BLANK = " \t"
 
 
-@dataclass
+@record
 class ShWords:
+    """The words /bin/sh would make of a command line, or why they cannot be predicted."""
+
     argv: list[str] | None  # None: not predicted (see reason) or a syntax error
     reason: str | None = None
     syntax_error: bool = False

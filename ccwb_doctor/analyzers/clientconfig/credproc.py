@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
+
+from ccwb_doctor.records import record
 
 ADVISORY_SECONDS = 15 * 60
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
 
-@dataclass
+@record
 class Contract:
     """What the helper printed, checked. Secrets stay in ``values`` (never in to_dict)."""
 

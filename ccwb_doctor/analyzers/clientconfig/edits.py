@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ccwb_doctor.records import record
 
 _HEADER = re.compile(r"^[ \t]*\[[ \t]*([^\]]*?)[ \t]*\][ \t]*(?:[#;].*)?$")
 _KEY = re.compile(r"^([ \t]*)([^=\s:#;\[][^=:]*?)([ \t]*=[ \t]*)(.*?)([ \t]*)$")
@@ -111,8 +113,10 @@ def ini_set_value(text: str, section: str, key: str, value: str, *, expect: str 
 # ---- JSON -------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class _Obj:
+    """A JSON object's spans in the text: its braces, each member's key and value."""
+
     start: int  # the '{'
     end: int  # just after the '}'
     members: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # key -> key span, value span

@@ -8,8 +8,10 @@ guidance helper's defaults applied, so every reader sees one normalised profile 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ccwb_doctor.records import record
 
 DEFAULT_PROFILE = "ClaudeCode"
 
@@ -50,8 +52,10 @@ class HelperConfigError(ValueError):
     """One-line reason why the config cannot be used."""
 
 
-@dataclass
+@record
 class HelperConfig:
+    """The credential helper's config.json: its shape, its profiles and what is wrong with it."""
+
     shape: str  # profiles | flat | legacy
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ccwb_doctor.records import record
 
 PROTOCOLS = ("grpc", "http/protobuf", "http/json")
 EXPORTERS = ("otlp", "prometheus", "console", "none")
@@ -20,20 +22,25 @@ DEFAULT_GRPC = "http://localhost:4317"
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
+    """One problem with Claude Code's telemetry settings, with its fix."""
+
     severity: str  # fail | warn
     message: str
     fix: str
 
 
-@dataclass
+@record
 class OtelConfig:
+    """Claude Code's telemetry settings as its OpenTelemetry SDK reads them."""
+
     enabled: bool
     exporters: list[str] = field(default_factory=list)
     protocol: str | None = None
     protocol_source: str | None = None
     endpoint: str | None = None  # the configured base or signal endpoint
+    endpoint_source: str | None = None  # the variable that set it (None: the exporter's default)
     metrics_url: str | None = None  # where metrics go
     headers: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -163,8 +170,10 @@ def read_otel_env(env: Mapping[str, Any]) -> OtelConfig:
     grpc = cfg.protocol == "grpc"
     if signal:
         cfg.endpoint = cfg.metrics_url = signal
+        cfg.endpoint_source = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
     elif base:
         cfg.endpoint = base
+        cfg.endpoint_source = "OTEL_EXPORTER_OTLP_ENDPOINT"
         cfg.metrics_url = base if grpc else base.rstrip("/") + "/v1/metrics"
     else:
         cfg.endpoint = DEFAULT_GRPC if grpc else DEFAULT_HTTP
@@ -182,6 +191,8 @@ def read_otel_env(env: Mapping[str, Any]) -> OtelConfig:
 
 def _check_url(cfg: OtelConfig) -> None:
     url = cfg.metrics_url or ""
+    var = cfg.endpoint_source or "OTEL_EXPORTER_OTLP_ENDPOINT"
+    named = f" ({cfg.endpoint_source})" if cfg.endpoint_source else ""
     try:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname
@@ -190,8 +201,8 @@ def _check_url(cfg: OtelConfig) -> None:
         cfg.problems.append(
             Problem(
                 "fail",
-                f"the OTLP endpoint {url!r} is not a valid URL",
-                "set OTEL_EXPORTER_OTLP_ENDPOINT to https://collector.example.com",
+                f"the OTLP endpoint {url!r}{named} is not a valid URL",
+                f"set {var} to https://collector.example.com",
             )
         )
         return
@@ -199,17 +210,17 @@ def _check_url(cfg: OtelConfig) -> None:
         cfg.problems.append(
             Problem(
                 "fail",
-                f"the OTLP endpoint {url!r} is not an http(s) URL",
-                "set OTEL_EXPORTER_OTLP_ENDPOINT to https://<collector host>",
+                f"the OTLP endpoint {url!r}{named} is not an http(s) URL",
+                f"set {var} to https://<collector host>",
             )
         )
     elif parts.scheme == "http" and not is_loopback(host):
         cfg.problems.append(
             Problem(
                 "fail",
-                f"the OTLP endpoint {parts.scheme}://{host} is plain http to a remote host: user attribution "
-                "headers (e-mail, team) travel unencrypted",
-                "use https:// for the collector endpoint",
+                f"the OTLP endpoint {parts.scheme}://{host}{named} is plain http to a remote host: user "
+                "attribution headers (e-mail, team) travel unencrypted",
+                f"set {var} to the collector's https:// URL",
             )
         )
     if (cfg.metrics_url or "").rstrip("/").endswith("/v1/metrics/v1/metrics"):

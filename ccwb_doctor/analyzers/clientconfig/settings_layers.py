@@ -8,7 +8,7 @@ Inside ``env`` the layers merge key by key, so each value has exactly one layer 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ccwb_doctor.analyzers.clientconfig.claude_settings import SettingsFile
@@ -37,6 +37,46 @@ def env_origins(files: Sequence[SettingsFile]) -> dict[str, str]:
             for k in env:
                 origins[str(k)] = f"{f.scope}: {f.path}"
     return origins
+
+
+def env_layers(files: Sequence[SettingsFile], key: str) -> list[tuple[str, str]]:
+    """('<scope>: <path>', value) of every layer whose env sets ``key``, lowest precedence first (the last
+    one is the value Claude Code uses)."""
+    out: list[tuple[str, str]] = []
+    for f in sorted(files, key=lambda f: ORDER.index(f.scope) if f.scope in ORDER else len(ORDER)):
+        env = f.data.get("env")
+        if isinstance(env, dict) and key in env:
+            out.append((f"{f.scope}: {f.path}", str(env[key])))
+    return out
+
+
+_ENV_NAME = re.compile(r"\b(?:OTEL_[A-Z0-9_]+|CLAUDE_CODE_[A-Z0-9_]+|ANTHROPIC_[A-Z0-9_]+|AWS_[A-Z0-9_]+)\b")
+
+
+def named_variables(text: str) -> list[str]:
+    """The Claude Code / AWS / OTel environment variables ``text`` names, in order, each once."""
+    return list(dict.fromkeys(_ENV_NAME.findall(text)))
+
+
+def origins_note(text: str, origins: Mapping[str, str]) -> str:
+    """' (VAR set by <origin>; ...)' for each environment variable ``text`` names that has an origin, in the
+    order they appear; "" when it names none."""
+    seen = [n for n in named_variables(text) if n in origins]
+    return " (" + "; ".join(f"{n} set by {origins[n]}" for n in seen) + ")" if seen else ""
+
+
+def where_to_change(origin: str, what: str) -> str:
+    """``what`` (a lower-case instruction: "set X to ...") prefixed with where to do it: the settings file of
+    ``origin`` ('<scope>: <path>'; for managed settings, whoever manages that file), or the environment that
+    starts Claude Code ('process environment'); ``what`` alone when the origin is unknown."""
+    scope, _, path = origin.partition(": ")
+    if scope == "managed":
+        return f"ask whoever manages {path} (managed settings override every user and project file) to {what}"
+    if path:
+        return f"in {path}, {what}"
+    if origin == "process environment":
+        return f"in the environment that starts Claude Code, {what}"
+    return what
 
 
 # ------------------------------------------------------------------------------------------ managed sources

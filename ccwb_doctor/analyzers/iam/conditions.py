@@ -33,7 +33,7 @@ A malformed condition never raises: the compiled :class:`Cond` carries ``error``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.iam.match import (
@@ -43,13 +43,14 @@ from ccwb_doctor.analyzers.iam.match import (
     render_pieces,
 )
 from ccwb_doctor.analyzers.iam.operators import OPERATORS, Builder, Matcher
+from ccwb_doctor.records import record
 
 __all__ = ["ConditionTrace", "Cond", "compile_conditions", "OPERATORS"]
 
 Ctx = Mapping[str, "str | list[str]"]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ConditionTrace:
     """One key under one operator: what the policy expected, what the request had, the outcome."""
 
@@ -76,7 +77,7 @@ ARN_WARNING = (
 )
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Cond:
     """One (operator, key) pair of a Condition block, ready to evaluate."""
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.iam.conditions import ConditionTrace
+from ccwb_doctor.records import record
 
 REASONS = ("allowed", "explicit-deny", "implicit-deny", "scp-explicit-deny", "scp-implicit-deny")
 
 
-@dataclass
+@record
 class Request:
     """What is being authorised. Context keys are case-insensitive; a list value is a multi-valued
     key; None (or absence) is a missing key."""
@@ -24,7 +25,7 @@ class Request:
     context: Mapping[str, str | int | bool | Sequence[str] | None] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class StatementTrace:
     policy: str
     index: int
@@ -53,7 +54,7 @@ class StatementTrace:
         return dataclasses.asdict(self)
 
 
-@dataclass
+@record
 class Decision:
     allowed: bool
     reason: str

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+
+from ccwb_doctor.records import record
 
 __all__ = [
     "Template",
@@ -36,7 +37,7 @@ _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 Piece = tuple[str, str] | tuple[str, str, str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Template:
     """A policy value with variables: pieces are ('lit', text), ('wild', '*'|'?'), ('var', key, default)."""
 

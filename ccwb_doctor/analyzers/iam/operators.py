@@ -11,7 +11,6 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ccwb_doctor.analyzers.iam.match import (
@@ -21,6 +20,7 @@ from ccwb_doctor.analyzers.iam.match import (
     arn_tokens,
     compile_globs,
 )
+from ccwb_doctor.records import record
 
 Matcher = Callable[[str], bool]
 Builder = Callable[[list[tuple[Piece, ...]]], tuple[Matcher, str]]  # -> (matcher, note)
@@ -155,7 +155,7 @@ def _b_ip(vals: list[tuple[Piece, ...]]) -> tuple[Matcher, str]:
     return match, ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class OpSpec:
     canonical: str
     builder: Builder

@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.iam.conditions import Cond, ConditionTrace, normalise_context
@@ -51,6 +51,7 @@ from ccwb_doctor.analyzers.iam.match import (
     compile_template,
     render_pieces,
 )
+from ccwb_doctor.records import record
 
 __all__ = [
     "PolicyError",
@@ -89,7 +90,7 @@ class PolicyError(ValueError):
     """A policy document that cannot be parsed; ``str(exc)`` is a one-line reason."""
 
 
-@dataclass
+@record
 class _Principal:
     star: bool = False
     by_type: dict[str, frozenset[str]] = field(default_factory=dict)  # lower type -> values
@@ -126,7 +127,7 @@ def _resource_rx(pieces: tuple[Piece, ...]) -> GlobSet | None:
     return rx
 
 
-@dataclass
+@record
 class _Resources:
     regex: GlobSet | None
     dynamic: list[Template]
@@ -152,7 +153,7 @@ class _Resources:
         return False, unresolved
 
 
-@dataclass
+@record
 class Statement:
     index: int
     sid: str | None
@@ -176,7 +177,7 @@ INDEX_MIN = 32
 every statement (their explanation lists every statement that did not apply)."""
 
 
-@dataclass
+@record
 class Policy:
     name: str
     statements: list[Statement]

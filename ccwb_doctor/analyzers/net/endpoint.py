@@ -4,9 +4,11 @@ kinds the probes group by; ``endpoints`` derives them from the configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
+
+from ccwb_doctor.records import record
 
 IDP, STS, BEDROCK, COLLECTOR, GENERIC = "idp", "sts", "bedrock", "collector", "generic"
 KINDS = (IDP, STS, BEDROCK, COLLECTOR)
@@ -14,7 +16,7 @@ DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
-@dataclass
+@record
 class Endpoint:
     """One URL to probe: its kind picks the HTTP expectations (idp discovery, AWS-shaped answer, OTLP)."""
 

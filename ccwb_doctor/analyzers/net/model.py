@@ -7,14 +7,16 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ccwb_doctor.records import record
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 STAGES = ("proxy", "dns", "tcp", "tls", "http")
 
 
-@dataclass
+@record
 class ProbeSettings:
     """What the probes may use. Everything is injectable for tests (resolver, CA bundles, hosts file)."""
 
@@ -45,7 +47,7 @@ class Deadline:
         return time.monotonic() >= self.end
 
 
-@dataclass
+@record
 class Stage:
     stage: str
     status: str  # ok | warn | fail | skip

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,11 +29,12 @@ from ccwb_doctor.analyzers.net.model import (
     ms_since,
 )
 from ccwb_doctor.analyzers.net.proxy import proxy_for
+from ccwb_doctor.records import record
 
 Listener = Callable[["ProbeResult", Stage | None], None]
 
 
-@dataclass
+@record
 class ProbeResult:
     endpoint: Endpoint
     stages: list[Stage] = field(default_factory=list)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
 
+from ccwb_doctor.records import record
 
-@dataclass
+
+@record
 class ProxyChoice:
     proxy: str | None  # proxy URL (credentials stripped) or None for a direct connection
     variable: str | None  # which variable supplied it

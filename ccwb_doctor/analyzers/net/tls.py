@@ -7,7 +7,6 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ccwb_doctor.analyzers.net.model import (
@@ -21,11 +20,12 @@ from ccwb_doctor.analyzers.net.model import (
     Stage,
     ms_since,
 )
+from ccwb_doctor.records import record
 
 Opener = Callable[[], socket.socket]
 
 
-@dataclass
+@record
 class TLSContexts:
     system: ssl.SSLContext  # verifies against the machine's store (or the injected bundle)
     public: ssl.SSLContext  # verifies against the public CA bundle (certifi), no hostname check

@@ -16,9 +16,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from ccwb_doctor.records import record
 
 MAX_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
@@ -36,14 +38,14 @@ class JwksError(Exception):
         self.network = network
 
 
-@dataclass
+@record
 class Discovery:
     issuer: str
     jwks_uri: str
     document: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class KeySet:
     issuer: str
     jwks_uri: str

@@ -11,9 +11,11 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
+
+from ccwb_doctor.records import record
 
 ALLOWED_ALGS: frozenset[str] = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
 STS_SKEW = 300  # seconds STS tolerates beyond exp (and before iat/nbf)
@@ -26,7 +28,7 @@ _SOURCE_IDENTITY = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One structural problem: a stable code, what STS says about it, and a one-line message."""
 
@@ -38,7 +40,7 @@ class Finding:
         return {"code": self.code, "message": self.message, "sts_error": self.sts_error}
 
 
-@dataclass
+@record
 class DecodedToken:
     """A JWT split and decoded without any trust. ``error`` is set when it is not a usable JWS."""
 
@@ -297,7 +299,7 @@ def source_identity_findings(value: object) -> list[Finding]:
     ]
 
 
-@dataclass
+@record
 class TimeVerdict:
     """exp/iat/nbf against a clock with STS's skew. ``problems`` are what STS would reject."""
 

@@ -5,13 +5,14 @@ token's header selects, and verification with the allowed algorithms.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.token.jwt import DecodedToken, Finding, alg_findings
+from ccwb_doctor.records import record
 
 
-@dataclass
+@record
 class SignatureResult:
     valid: bool
     reason: str

@@ -19,9 +19,12 @@ def claims_or_skip(
     tok: Any, helper_profile: dict[str, Any] | None, trust: Any
 ) -> tuple[dict[str, Any], Outcome | None]:
     """The token's claims to judge, or the skip outcome when there is none to judge (no decodable token;
-    Cognito identity-pool federation, where STS never sees this token)."""
+    Cognito identity-pool federation, where STS never sees this token). ``trust`` is the trust policy fact
+    or a callable asked for it only when there is a token."""
     if not tok.found or not tok.decoded.ok:
         return {}, skip("no decodable ID token (see TOKEN-PRESENT)")
+    if callable(trust):
+        trust = trust()
     hp = helper_profile or {}
     feds = trust.federated() if trust is not None else []
     if hp.get("federation_type") == "cognito" or (

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.token.jwt import SOURCE_IDENTITY_CLAIM, TAGS_CLAIM, audiences, session_tags
+from ccwb_doctor.records import record
 
 GOOGLE = "accounts.google.com"
 COGNITO = "cognito-identity.amazonaws.com"
@@ -72,7 +73,7 @@ def allowed_claims(prefix: str) -> frozenset[str]:
     return frozenset(base | set(PROVIDER_KEYS.get(prefix, ())))
 
 
-@dataclass
+@record
 class WebIdContext:
     prefix: str
     keys: dict[str, Any] = field(default_factory=dict)
@@ -136,7 +137,7 @@ def build_context(
     return ctx
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unexposed:
     """A condition on a claim IAM never exposes as a key: it never matches (or always passes if negated)."""
 
