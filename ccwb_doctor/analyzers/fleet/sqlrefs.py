@@ -224,7 +224,9 @@ class _Walk:
             end = self.skip_parens(i)
             inner = _Walk(self.t[i + 1 : end - 1])
             inner.ctes = self.ctes
-            self.refs.extend(inner.run())
+            # "(a CROSS JOIN b)": a join tree whose first relation has no FROM before it
+            first = 0 if inner.word(0, "select", "with", "values") else inner.relation(0)
+            self.refs.extend(inner.run(first))
             return self.alias(end)
         if not _is_name(self.at(i)):
             return i
@@ -249,8 +251,7 @@ class _Walk:
                 i = self.skip_parens(i)
         return i
 
-    def run(self) -> list[TableRef]:
-        i = 0
+    def run(self, i: int = 0) -> list[TableRef]:
         while i < len(self.t):
             tok = self.t[i]
             if tok.kind == "punct" and tok.text == "(":
