@@ -267,14 +267,12 @@ def test_saved_queries_parse_as_athena_engine_3(dialect: str) -> None:
 
 
 def _keys_by_map(tree: Any) -> dict[str, set[str]]:
+    """element_at(map, 'key') lookups by map name (sqlglot reads element_at as a safe subscript)."""
     out: dict[str, set[str]] = {}
-    for call in tree.find_all(exp.Anonymous, exp.Bracket):
-        if isinstance(call, exp.Anonymous) and call.name.lower() == "element_at":
-            m, k = call.expressions
-            out.setdefault(m.name, set()).add(k.this)
-    # sqlglot may read element_at(m, k) as a subscript node
     for b in tree.find_all(exp.Bracket):
         out.setdefault(b.this.name, set()).update(e.this for e in b.expressions if isinstance(e, exp.Literal))
+    for call in tree.find_all(exp.Anonymous):
+        assert call.name.lower() != "element_at", "element_at read as an unknown function"
     return out
 
 
