@@ -93,6 +93,36 @@ _declare(
     "no load balancer listener in these inputs",
 )
 _declare(
+    "CONFORM-LOG-RETENTION",
+    "Every CloudWatch Logs group sets a retention",
+    "medium",
+    "Set RetentionInDays on every AWS::Logs::LogGroup (the reference uses the LogRetentionDays parameter).",
+    "no CloudWatch Logs group in these inputs",
+)
+_declare(
+    "CONFORM-STORAGE-PROTECTION",
+    "S3 buckets block public access and state their encryption; Athena workgroups encrypt and enforce results",
+    "high",
+    "PublicAccessBlockConfiguration with all four flags true, BucketEncryption, and an Athena "
+    "EncryptionConfiguration with EnforceWorkGroupConfiguration.",
+    "no S3 bucket or Athena workgroup in these inputs",
+)
+_declare(
+    "CONFORM-LAKE-PARTITIONS",
+    "Partition projection is complete, and the collector's S3 exporter writes where a table projects",
+    "medium",
+    "Give each partition key a projection and a ${key} in storage.location.template, and make the awss3 "
+    "exporter's s3_prefix + s3_partition_format produce that template.",
+    "no Glue table with partition projection and no awss3 exporter in these inputs",
+)
+_declare(
+    "CONFORM-LAKE-QUERIES",
+    "Athena saved queries read tables the template defines, in the database and workgroup they name",
+    "medium",
+    "Set the query's Database and WorkGroup with !Ref and read only tables defined in that database.",
+    "no Athena saved query in these inputs",
+)
+_declare(
     "CONFORM-BEDROCK-REGION-CONDITION",
     "Bedrock invoke wildcards are limited by an aws:RequestedRegion condition",
     "medium",

@@ -11,6 +11,7 @@ from typing import Any
 
 from ccwb_doctor.conform import collector as cc
 from ccwb_doctor.conform import identity as ci
+from ccwb_doctor.conform import lake as cl
 from ccwb_doctor.conform import roles as crl
 from ccwb_doctor.conform import template as ct
 from ccwb_doctor.conform.inputs import ConformInputs
@@ -52,6 +53,10 @@ def find_all(inputs: ConformInputs, profiles_table: Callable[[], Any]) -> dict[s
     _guarded(out, ("CONFORM-TRUST", "CONFORM-TAGSESSION"), lambda: ci.find_trust(roles, inputs))
     _guarded(out, ("CONFORM-SESSION-DURATION",), lambda: ci.find_session_duration(roles, inputs))
     _guarded(out, ("CONFORM-COLLECTOR-AUTH",), lambda: cc.find_collector_auth(inputs))
+    _guarded(out, ("CONFORM-LOG-RETENTION",), lambda: cl.find_log_retention(inputs))
+    _guarded(out, ("CONFORM-STORAGE-PROTECTION",), lambda: cl.find_storage_protection(inputs))
+    _guarded(out, ("CONFORM-LAKE-PARTITIONS",), lambda: cl.find_lake_partitions(inputs))
+    _guarded(out, ("CONFORM-LAKE-QUERIES",), lambda: cl.find_lake_queries(inputs))
     _guarded(
         out, ("CONFORM-BEDROCK-REGION-CONDITION",), lambda: ct.find_bedrock_region_condition(roles, inputs)
     )

@@ -18,6 +18,8 @@ PARAMS = {
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "CertificateArn": "arn:aws:acm:us-east-1:111122223333:certificate/0c1d2e3f-aaaa-bbbb-cccc-111122223333",
     "CollectorDomainName": "otel.example.com",
+    "EnableDataLake": "true",
+    "EnableFleetRouting": "true",
 }
 CLAIMS = {
     "allow": [{"name": "developer", "claims": {"iss": ISSUER, "aud": "ccwb-client", "sub": "dev-alice"}}],

@@ -132,6 +132,16 @@ def guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# resource types whose Ref is the physical name, given by this property when the template sets it
+_NAME_PROPERTY = {
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::Policy": "PolicyName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::Athena::WorkGroup": "Name",
+}
+
+
 class Resolver:
     """Mixin: needs ``where, region, account, partition, stack_name, unresolved, param_values,
     resources, mappings, conditions`` and ``condition_true`` on the concrete class."""
@@ -237,7 +247,7 @@ class Resolver:
             return self._getatt(name, "Arn")
         if res.type == "AWS::IAM::Role":
             return self._role_name(res)
-        name_prop = {"AWS::IAM::User": "UserName", "AWS::IAM::Policy": "PolicyName"}.get(res.type)
+        name_prop = _NAME_PROPERTY.get(res.type)
         if name_prop and name_prop in res.properties:
             return self._text(self._resolve(res.properties[name_prop]))
         return f"{self.stack_name}-{name}"

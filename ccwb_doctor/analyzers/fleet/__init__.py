@@ -5,4 +5,7 @@ embedded JSON) into a small :class:`~ccwb_doctor.analyzers.fleet.digest.Digest`,
 ``aggregate`` folds digests one at a time (never holding the reports) into the fleet document,
 schema ``ccwb-doctor/fleet/v1`` (``ccwb_doctor/schema/fleet-v1.json``). Values in, values out: the caller
 reads the files. May import ``redact`` (the document is scrubbed like a report before any rendering).
+
+``otlp_names`` holds the names of the OTLP export (``run --export otlp``) that the exporter and the
+reference infrastructure share; ``sqlrefs`` reads which tables an Athena (Trino) query reads, for conform.
 """
