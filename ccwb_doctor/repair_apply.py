@@ -59,15 +59,20 @@ def _atomic_write(target: str, data: bytes, mode: int, owner: tuple[int, int] | 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        if owner is not None:
+        if owner is not None:  # before chmod: chown clears the setuid/setgid bits
             with contextlib.suppress(OSError):
                 os.chown(tmp, *owner)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _or(mode: Any, default: int) -> Any:
+    """``mode`` unless it is None (mode 0 is a mode: ``mode or default`` would replace it)."""
+    return default if mode is None else mode
 
 
 def _owner(path: str) -> tuple[int, int] | None:
@@ -156,8 +161,8 @@ def apply_plan(plan: Plan) -> Applied:
             backup = None
             if c.before is not None:
                 backup = f"{c.target}.ccwb-doctor-{stamp}.bak"
-                _atomic_write(backup, c.before, c.mode_before or 0o600, _owner(c.target))
-            mode = c.mode_after if c.mode_after is not None else (c.mode_before or 0o644)
+                _atomic_write(backup, c.before, _or(c.mode_before, 0o600), _owner(c.target))
+            mode = c.mode_after if c.mode_after is not None else _or(c.mode_before, 0o644)
             if c.after is not None:
                 _atomic_write(c.target, c.after, mode, _owner(c.target))
             else:
@@ -264,7 +269,7 @@ def undo_last(home: Path, env: Mapping[str, str] | None = None) -> Undone:
             if _sha(data) != e.get("before_sha256"):
                 out.left_alone.append((path, f"backup {e['backup']} was changed; left alone"))
                 continue
-            _atomic_write(path, data, int(e.get("mode_before") or 0o600), _owner(path))
+            _atomic_write(path, data, int(_or(e.get("mode_before"), 0o600)), _owner(path))
         else:
             os.chmod(path, int(e["mode_before"]))
         out.restored.append(path)
