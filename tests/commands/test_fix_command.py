@@ -316,3 +316,24 @@ def test_wrong_arch_helper_replaced_from_the_bundle_else_advice(tmp_path: Path, 
     assert s.helper_path.read_bytes() == right and stat.S_IMODE(s.helper_path.stat().st_mode) == 0o755
     assert _statuses(s, ["BINARY-ARCH"])["BINARY-ARCH"] == "pass"
     assert undo_text(s.home)[1] == 0 and s.helper_path.read_bytes() == foreign
+
+
+def test_placeholder_with_several_candidate_binaries_is_advice(tmp_path: Path) -> None:
+    s = sc.guidance_install(tmp_path / "home")
+    _placeholder_settings(s)
+    sc.write(s.helper_path.parent / "credential-process-linux-x64", sc.GUIDANCE_HELPER, 0o755)
+    plan = make_plan(s.options(), only=["CONFIG-SETTINGS"], env=s.env)
+    assert not plan.todo
+    advice = " ".join(a for f in plan.findings for a in f.advice)
+    assert "2 candidates" in advice and "credential-process, credential-process-linux-x64" in advice
+
+
+def test_otel_placeholder_filled_when_one_otel_helper_is_installed(tmp_path: Path) -> None:
+    s = sc.guidance_install(tmp_path / "home")
+    otel = sc.write(s.helper_path.parent / "otel-helper", sc.GUIDANCE_HELPER, 0o755)
+    s.write_settings({**s.read_settings(), "otelHeadersHelper": "__OTEL_HELPER_PATH__ --profile ClaudeCode"})
+    plan = make_plan(s.options(), only=["CONFIG-SETTINGS"], env=s.env)
+    assert "fill in __OTEL_HELPER_PATH__ -> " + str(otel) in plan.pending[0].summaries[0]
+    apply_plan(plan)
+    assert s.read_settings()["otelHeadersHelper"] == f"{otel} --profile ClaudeCode"
+    assert _statuses(s, ["CONFIG-SETTINGS"])["CONFIG-SETTINGS"] == "pass"
