@@ -189,6 +189,7 @@ def test_a_next_line_character_inside_a_value_is_not_a_line_break() -> None:
 
 
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+FEWER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -208,7 +209,7 @@ def test_ini_remove_keys_drops_only_those_lines_and_is_idempotent(text: str, nam
     ]
 
 
-@SETTINGS
+@FEWER
 @given(ini_files(), NAMES, st.booleans(), st.sampled_from([0o600, 0o644]))
 def test_apply_then_undo_is_identity_for_removed_keys(text: str, name: str, bom: bool, mode: int) -> None:
     original = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
@@ -240,7 +241,7 @@ def settings_with_placeholders(draw: st.DrawFn) -> str:
     return text.replace("\n", "\r\n") if draw(st.booleans()) else text
 
 
-@SETTINGS
+@FEWER
 @given(settings_with_placeholders(), PATHS)
 def test_placeholder_fill_in_changes_only_values_and_is_idempotent(text: str, path: str) -> None:
     new = json_replace_in_values(text, PH, path)
@@ -267,7 +268,7 @@ def _strings(node: object) -> list[str]:
     return []
 
 
-@SETTINGS
+@FEWER
 @given(st.integers(0, 0o7777))
 def test_apply_then_undo_is_identity_on_a_mode_change(mode: int) -> None:
     want = mode | ((mode & 0o444) >> 2)
