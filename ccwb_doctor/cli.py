@@ -79,7 +79,9 @@ def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS
     p.add_argument("--output", metavar="FILE", help="write the output to FILE instead of stdout")
 
 
-def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None:
+def _run_options(
+    p: argparse.ArgumentParser, *, with_token: bool = True, formats: Sequence[str] = FORMATS
+) -> None:
     g = p.add_argument_group("run options")
     g.add_argument(
         "--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR"
@@ -115,7 +117,7 @@ def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None
         help="project whose .claude/settings.json and settings.local.json apply (default: the current "
         "directory, none with --home)",
     )
-    _output_options(p)
+    _output_options(p, formats)
     _selection_options(g)
 
 
@@ -177,7 +179,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     r.set_defaults(format="markdown")
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
     fx = sub.add_parser("fix", help="repair local problems: show the diff, --apply it, --undo it")
-    _run_options(fx)
+    _run_options(fx, formats=("text", "json"))
     act = fx.add_mutually_exclusive_group()
     act.add_argument("--apply", action="store_true", help="write the changes (backups, journal) and re-check")
     act.add_argument("--undo", action="store_true", help="restore the files of the last --apply")

@@ -187,6 +187,25 @@ class FileEdit:
 
 
 @record(frozen=True)
+class RunCommand:
+    """A repair that is not a file edit (``ccwb-doctor fix``): one program run without a shell, shown in the
+    plan as the command line it is, journaled, and undone by running ``undo``. ``path`` is the file it acts
+    on (it must be inside the HOME). ``xattr`` is the extended attribute (name, value) the fixer saw on
+    ``path``: when the value differs at apply time the command is not run, and ``--undo`` runs ``undo`` only
+    while the attribute is still absent."""
+
+    argv: tuple[str, ...]
+    summary: str
+    path: str
+    undo: tuple[str, ...] | None = None
+    xattr: tuple[str, bytes] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.argv:
+            raise ValueError("a RunCommand runs a program")
+
+
+@record(frozen=True)
 class Advice:
     """What a fixer says when the repair is not local and certain: the developer (or an admin) does it."""
 

@@ -6,42 +6,38 @@ registry and never imports a check. Safety rules, each enforced here rather than
 nothing outside the HOME is written; managed settings are never written; a symlink is followed only to a
 target inside the HOME; a file that changed since the plan was made is left alone; every changed file is
 backed up as ``<file>.ccwb-doctor-<timestamp>.bak`` with its mode, and the apply is recorded in one
-journal under the HOME's cache dir so ``--undo`` can restore it.
+journal under the HOME's cache dir so ``--undo`` can restore it. A repair that is not a file edit (a
+``RunCommand``: the macOS quarantine attribute) is an ``Action``: shown as the command line it runs (no shell),
+run only on a file inside the HOME whose attribute is still what the plan saw, journaled with its undo
+command. Showing the plan (text and JSON, redacted) is ``repair_doc``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import hashlib
-import json
 import os
-import stat
-import tempfile
-import time
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccwb_doctor.model import Advice, FileEdit, Status
+from ccwb_doctor.model import Advice, FileEdit, RunCommand, Status
 from ccwb_doctor.registry import REGISTRY, Registry
+from ccwb_doctor.repair_apply import (  # noqa: F401 - the engine's whole interface is importable from here
+    JOURNAL_SCHEMA,
+    Applied,
+    Undone,
+    _inside,
+    _sha,
+    _stat_mode,
+    apply_plan,
+    journal_path,
+    load_journal,
+    undo_last,
+)
 
-JOURNAL_SCHEMA = "ccwb-doctor/fix-journal/v1"
 FIXABLE = (Status.FAIL, Status.WARN)
-
-
-def journal_path(home: Path) -> Path:
-    return Path(home) / ".cache" / "ccwb-doctor" / "fix-journal.json"
-
-
-def _sha(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def _inside(path: str | Path, root: str | Path) -> bool:
-    p, r = os.path.realpath(path), os.path.realpath(root)
-    return p == r or p.startswith(r.rstrip(os.sep) + os.sep)
 
 
 @dataclass
@@ -87,12 +83,33 @@ class Change:
 
 
 @dataclass
+class Action:
+    """One command a fix runs (a ``RunCommand``): the argv (no shell), its undo, the file it acts on."""
+
+    argv: list[str]
+    undo: list[str] | None
+    path: str
+    xattr: tuple[str, bytes] | None
+    summaries: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    refused: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.path
+
+    def shown(self) -> str:
+        return shlex.join(self.argv)
+
+
+@dataclass
 class Finding:
     id: str
     status: str
     message: str
     changes: list[Change] = field(default_factory=list)
     advice: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
 
 
 @dataclass
@@ -101,39 +118,26 @@ class Plan:
     findings: list[Finding]
     changes: list[Change]
     report: Any = None
+    actions: list[Action] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[Change]:
         return [c for c in self.changes if c.refused is None]
 
+    @property
+    def pending_actions(self) -> list[Action]:
+        return [a for a in self.actions if a.refused is None]
+
+    @property
+    def todo(self) -> bool:
+        return bool(self.pending or self.pending_actions)
+
     def render(self, *, applying: bool = False) -> str:
-        lines: list[str] = []
-        shown: set[int] = set()
-        for f in self.findings:
-            lines.append(f"{f.id}  {f.status.upper()}  {f.message}")
-            for c in f.changes:
-                for s in c.summaries:
-                    lines.append(f"  fix: {s}")
-                if c.refused:
-                    lines.append(f"  left alone: {c.target}: {c.refused}")
-                elif id(c) in shown:
-                    lines.append(f"  (the change to {c.target} is shown above, under {c.findings[0]})")
-                else:
-                    shown.add(id(c))
-                    lines.append(c.diff())
-            for a in f.advice:
-                lines.append(f"  advice: {a}")
-            lines.append("")
-        if not self.findings:
-            lines.append("nothing to fix: no check with a local fix reports a problem")
-        elif not self.pending:
-            lines.append("no file to change: the findings above need the advice given")
-        else:
-            files = len({c.target for c in self.pending})
-            lines.append(
-                f"{files} file(s) would change; run again with --apply to write them (backups, --undo)"
-            )
-        return "\n".join(lines) + "\n"
+        """The plan as text (redacted): see ``repair_doc``."""
+        from ccwb_doctor.repair_doc import plan_doc, redact, render_text
+
+        return render_text(redact(plan_doc(self), self))
 
 
 def _managed(facts: Any) -> list[str]:
@@ -141,13 +145,6 @@ def _managed(facts: Any) -> list[str]:
         return [os.path.realpath(p) for _, p in facts.paths.managed_settings]
     except Exception:  # noqa: BLE001 - no paths fact: nothing to protect
         return []
-
-
-def _stat_mode(path: str) -> int | None:
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return None
 
 
 def _change_for(edit: FileEdit, home: Path, managed: Sequence[str]) -> Change:
@@ -180,8 +177,10 @@ def make_plan(
     skip: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    facts: Any = None,
 ) -> Plan:
-    """Run the checks that have fixers (narrowed by ``only``/``skip``) and collect their edits."""
+    """Run the checks that have fixers (narrowed by ``only``/``skip``) and collect their edits and commands
+    (``facts``: a prepared Facts, e.g. with overrides, instead of fresh ones)."""
     from ccwb_doctor.app import run_report
 
     reg = (registry or REGISTRY).discover()
@@ -194,12 +193,13 @@ def make_plan(
         selected = [i for i in fixable if i in skipped]
     if not selected:
         return Plan(Path(options.home or Path.home()), [], [])
-    report = run_report(options, only=selected, env=env, registry=reg)
+    report = run_report(options, only=selected, env=env, registry=reg, facts=facts)
     facts = report.facts
     home = Path(facts.home)
     managed = _managed(facts)
     findings: list[Finding] = []
     by_target: dict[str, Change] = {}
+    by_argv: dict[tuple[str, ...], Action] = {}
     done: set[tuple[str, str]] = set()
     for result in report.results:
         if result.status not in FIXABLE:
@@ -218,6 +218,18 @@ def make_plan(
             for p in proposals:
                 if isinstance(p, Advice):
                     f.advice.append(p.message)
+                    continue
+                if isinstance(p, RunCommand):
+                    act = by_argv.get(p.argv)
+                    if act is None:
+                        act = _action_for(p, home)
+                        by_argv[p.argv] = act
+                    if p.summary not in act.summaries:
+                        act.summaries.append(p.summary)
+                    if result.id not in act.findings:
+                        act.findings.append(result.id)
+                    if act not in f.actions:
+                        f.actions.append(act)
                     continue
                 if not isinstance(p, FileEdit):
                     continue
@@ -245,152 +257,17 @@ def make_plan(
                 new.findings.append(result.id)
                 by_target[new.target] = new
                 f.changes.append(new)
-        if f.changes or f.advice:
+        if f.changes or f.advice or f.actions:
             findings.append(f)
-    return Plan(home, findings, list(by_target.values()), report)
+    plan_env = dict(facts.env)
+    return Plan(home, findings, list(by_target.values()), report, list(by_argv.values()), plan_env)
 
 
-# ---- writing ------------------------------------------------------------------------------------------------
-
-
-def _atomic_write(target: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
-    d = os.path.dirname(target) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        if owner is not None:
-            with contextlib.suppress(OSError):
-                os.chown(tmp, *owner)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _owner(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_uid, st.st_gid)
-
-
-def _read_now(path: str) -> tuple[bytes | None, int | None]:
-    if not os.path.lexists(path):
-        return None, None
-    return Path(path).read_bytes(), _stat_mode(path)
-
-
-def load_journal(home: Path) -> dict[str, Any]:
-    path = journal_path(home)
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {"schema": JOURNAL_SCHEMA, "applies": []}
-    if not isinstance(doc, dict) or not isinstance(doc.get("applies"), list):
-        return {"schema": JOURNAL_SCHEMA, "applies": []}
-    return doc
-
-
-def _save_journal(home: Path, doc: dict[str, Any]) -> None:
-    path = journal_path(home)
-    _atomic_write(str(path), (json.dumps(doc, indent=2) + "\n").encode("utf-8"), 0o600, None)
-
-
-@dataclass
-class Applied:
-    written: list[Change] = field(default_factory=list)
-    left_alone: list[tuple[Change, str]] = field(default_factory=list)
-    stamp: str = ""
-
-
-def apply_plan(plan: Plan) -> Applied:
-    """Write every pending change (backup first, atomic replace) and journal them as one apply."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time_ns() % 1_000_000_000 // 1000:06d}Z"
-    out = Applied(stamp=stamp)
-    entries: list[dict[str, Any]] = []
-    doc = load_journal(plan.home)
-    try:
-        for c in plan.pending:
-            now, mode_now = _read_now(c.target)
-            if now != c.before or (c.before is not None and mode_now != c.mode_before):
-                out.left_alone.append((c, "changed since the diff was made; left alone (run fix again)"))
-                continue
-            backup = None
-            if c.before is not None:
-                backup = f"{c.target}.ccwb-doctor-{stamp}.bak"
-                _atomic_write(backup, c.before, c.mode_before or 0o600, _owner(c.target))
-            mode = c.mode_after if c.mode_after is not None else (c.mode_before or 0o644)
-            if c.after is not None:
-                _atomic_write(c.target, c.after, mode, _owner(c.target))
-            else:
-                os.chmod(c.target, mode)
-            after, mode_after = _read_now(c.target)
-            entries.append(
-                {
-                    "path": c.target,
-                    "backup": backup,
-                    "created": c.before is None,
-                    "before_sha256": _sha(c.before),
-                    "after_sha256": _sha(after),
-                    "mode_before": c.mode_before,
-                    "mode_after": mode_after,
-                    "findings": c.findings,
-                }
-            )
-            out.written.append(c)
-    finally:
-        if entries:
-            doc["applies"].append({"stamp": stamp, "files": entries})
-            _save_journal(plan.home, doc)
-    return out
-
-
-@dataclass
-class Undone:
-    restored: list[str] = field(default_factory=list)
-    left_alone: list[tuple[str, str]] = field(default_factory=list)
-    stamp: str | None = None
-
-
-def undo_last(home: Path) -> Undone:
-    """Restore the files of the last apply from their backups (a created file is removed); a file changed
-    since that apply is left alone. The apply leaves the journal either way; the backups stay."""
-    doc = load_journal(home)
-    if not doc["applies"]:
-        return Undone()
-    last = doc["applies"][-1]
-    out = Undone(stamp=str(last.get("stamp")))
-    for e in reversed(last.get("files") or []):
-        path = str(e["path"])
-        if not _inside(os.path.dirname(path), home):
-            out.left_alone.append((path, "outside the HOME"))
-            continue
-        now, mode_now = _read_now(path)
-        if _sha(now) != e.get("after_sha256") or mode_now != e.get("mode_after"):
-            out.left_alone.append((path, "changed since the apply; left alone"))
-            continue
-        if e.get("created"):
-            os.unlink(path)
-        elif e.get("backup"):
-            try:
-                data = Path(e["backup"]).read_bytes()
-            except OSError as exc:
-                out.left_alone.append((path, f"backup {e['backup']} unreadable ({exc.strerror or exc})"))
-                continue
-            if _sha(data) != e.get("before_sha256"):
-                out.left_alone.append((path, f"backup {e['backup']} was changed; left alone"))
-                continue
-            _atomic_write(path, data, int(e.get("mode_before") or 0o600), _owner(path))
-        else:
-            os.chmod(path, int(e["mode_before"]))
-        out.restored.append(path)
-    doc["applies"].pop()
-    _save_journal(home, doc)
-    return out
+def _action_for(cmd: RunCommand, home: Path) -> Action:
+    refused = None
+    if not os.path.isfile(cmd.path):
+        refused = "not a regular file"
+    elif not _inside(cmd.path, home):
+        refused = "outside the HOME: never run"
+    undo = list(cmd.undo) if cmd.undo is not None else None
+    return Action(list(cmd.argv), undo, os.path.abspath(cmd.path), cmd.xattr, refused=refused)

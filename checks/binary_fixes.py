@@ -90,3 +90,76 @@ def install_right_build(facts: Any) -> list[Any]:
             )
         )
     return out
+
+
+QUARANTINE = "com.apple.quarantine"
+
+
+def _judged_path(facts: Any, path: Path) -> str:
+    """``path`` as the judged machine spells it (a captured HOME's original home), for advice."""
+    import posixpath
+
+    from ccwb_doctor.facts.consumers import judged_home
+
+    try:
+        rel = Path(path).relative_to(Path(facts.home))
+    except ValueError:
+        return str(path)
+    return posixpath.join(judged_home(facts), *rel.parts)
+
+
+@fixer("BINARY-EXEC")
+def fix_exec(facts: Any) -> list[Any]:
+    """For each helper program BINARY-EXEC judged: the exec bit (``chmod +x``: execute added where read is
+    allowed, every other mode bit kept) and, on macOS, the quarantine attribute (``xattr -d
+    com.apple.quarantine PATH``, undone with ``xattr -w`` and the old value). For a captured HOME or
+    ``--platform`` (judged for another machine) both are advice naming the exact command: nothing is run."""
+    import os
+    import shlex
+
+    from ccwb_doctor.analyzers.binary.hostcap import read_xattr
+    from ccwb_doctor.model import RunCommand
+
+    host = facts.host
+    foreign = str(getattr(host, "source", "detected")).startswith("judged for")
+    out: list[Any] = []
+    seen: set[str] = set()
+    for a in facts.binary_analyses:
+        path = a.target.path
+        if path is None or not Path(path).is_file() or str(path) in seen:
+            continue
+        seen.add(str(path))
+        if os.name != "nt" and host.os != "windows" and not os.access(path, os.X_OK):
+            mode = stat.S_IMODE(Path(path).stat().st_mode)
+            new = mode | ((mode & 0o444) >> 2)
+            if foreign:
+                out.append(Advice(f"on that machine: chmod +x {shlex.quote(_judged_path(facts, path))}"))
+            elif new != mode:
+                out.append(FileEdit(str(path), f"chmod +x {path} ({mode:o} -> {new:o})", mode=new))
+        if host.os != "darwin":
+            continue
+        old = read_xattr(str(path), host.quarantine_attr)
+        if old is None:
+            continue
+        if foreign:
+            there = shlex.join(["xattr", "-d", QUARANTINE, _judged_path(facts, path)])
+            out.append(Advice(f"on that Mac: {there} (judged from a copy: nothing is run here)"))
+            continue
+        try:
+            text: str | None = old.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and text.isprintable():
+            undo = ("xattr", "-w", QUARANTINE, text, str(path))
+        else:  # not printable text: written back as hex
+            undo = ("xattr", "-wx", QUARANTINE, old.hex(), str(path))
+        out.append(
+            RunCommand(
+                ("xattr", "-d", QUARANTINE, str(path)),
+                f"clear the macOS quarantine attribute of {path} (Gatekeeper blocks the downloaded helper)",
+                str(path),
+                undo=undo,
+                xattr=(host.quarantine_attr, old),
+            )
+        )
+    return out

@@ -21,6 +21,7 @@ from ccwb_doctor.analyzers.clientconfig.edits import (
     split_bom,
 )
 from ccwb_doctor.checks._config_verdicts import stamp_expired
+from ccwb_doctor.checks._placeholders import fill_json, fill_word
 from ccwb_doctor.model import Advice, FileEdit
 from ccwb_doctor.registry import fixer
 
@@ -64,6 +65,10 @@ def drop_stale_stanza(facts: Any) -> list[Any]:
     expired = not nested and stamp_expired(stamp) and storage != "session"
     path = facts.paths.aws_credentials
     if not (nested or placeholder or expired):
+        from ccwb_doctor.checks.config_keys_fixes import static_stanza
+
+        if static_stanza(section):
+            return []  # live static keys: drop_static_keys removes just those lines
         return [Advice(f"[{name}] in {path} holds keys that are not expired; remove them yourself if stale")]
     got = _text(path)
     if got is None:
@@ -116,6 +121,14 @@ def fix_credential_process(facts: Any) -> list[Any]:
     home = judged_home(facts)
     env = {**facts.claude_env, "HOME": home}
     argv = [expand_like_shell(a, env, home) for a in cp.argv]
+    placeholders = ""
+    for i, word in enumerate(argv):  # an installer placeholder left in the line: the installed binary
+        filled, why = fill_word(facts, word)
+        if filled is None:
+            return [Advice(why)]
+        if filled != word:
+            placeholders = f"; fills in the installer placeholder in {word}"
+        argv[i] = filled
     if not os.path.isfile(local(facts, argv[0])):
         for k in range(2, len(argv) + 1):  # an unquoted path with spaces: which prefix is the program?
             joined = " ".join(argv[:k])
@@ -141,7 +154,8 @@ def fix_credential_process(facts: Any) -> list[Any]:
             edits.append(
                 FileEdit(
                     str(path),
-                    f"credential_process = {line} (absolute, quoted: /bin/sh and shlex both run it)",
+                    f"credential_process = {line} (absolute, quoted: /bin/sh and shlex both run it"
+                    f"{placeholders})",
                     content=got[0] + new.encode("utf-8"),
                 )
             )
@@ -181,10 +195,10 @@ def _wanted_env(facts: Any) -> dict[str, str]:
 @fixer("CONFIG-SETTINGS", "REGION-ALIGNMENT")
 def fix_user_settings(facts: Any) -> list[Any]:
     """Set CLAUDE_CODE_USE_BEDROCK, AWS_PROFILE and AWS_REGION in the user's ~/.claude/settings.json env
-    (never in managed settings; advice when a later layer sets the key, since it would win)."""
+    (never in managed settings; advice when a later layer sets the key, since it would win), and fill in
+    installer placeholders left in any settings file (``_placeholders``; the engine never writes managed
+    settings or a file outside the HOME)."""
     want = _wanted_env(facts)
-    if not want:
-        return []
     user, later = _settings_layers(facts)
     out: list[Any] = []
     for f in later:
@@ -195,20 +209,39 @@ def fix_user_settings(facts: Any) -> list[Any]:
                     f'to "{want.pop(key)}" there (or ask whoever manages that file)'
                 )
             )
-    if not want:
-        return out
+        out += _filled(facts, Path(f.path))
     got = _text(user) if user.exists() else (b"", "")
     if got is None:
         return out
     bom, text = got
+    text, filled, advice = fill_json(facts, text) if text.strip() else (text, [], [])
+    out += [Advice(a) for a in advice]
+    if not want and not filled:
+        return out
     if not text.strip():
         new: str | None = (
             '{\n  "env": {\n' + ",\n".join(f'    "{k}": "{v}"' for k, v in want.items()) + "\n  }\n}\n"
         )
     else:
-        new = json_set_env(text, want)
+        new = json_set_env(text, want) if want else text
     if new is None:
         return [*out, Advice(f"{user} is not a JSON object: set env {want} by hand")]
     what = ", ".join(f"{k}={v}" for k, v in want.items())
-    out.append(FileEdit(str(user), f"set {what} in the user settings env", content=bom + new.encode("utf-8")))
+    summary = "; ".join(
+        [*([f"set {what} in the user settings env"] if want else []), *(f"fill in {d}" for d in filled)]
+    )
+    out.append(FileEdit(str(user), summary, content=bom + new.encode("utf-8")))
+    return out
+
+
+def _filled(facts: Any, path: Path) -> list[Any]:
+    """The placeholder fill-in for one settings file other than the user's."""
+    got = _text(path)
+    if got is None:
+        return []
+    text, filled, advice = fill_json(facts, got[1])
+    out: list[Any] = [Advice(a) for a in advice]
+    if filled:
+        summary = "; ".join(f"fill in {d}" for d in filled)
+        out.append(FileEdit(str(path), summary, content=got[0] + text.encode("utf-8")))
     return out

@@ -288,6 +288,9 @@ def _aws_config(facts: Facts) -> dict[str, Any]:
     cfg.setdefault("profiles", {})
     cfg["path"] = str(path)
     cfg["exists"] = path.is_file()
+    for prof in cfg["profiles"].values():  # static keys written into a profile are secrets too
+        if isinstance(prof, dict):
+            facts.secrets.add(prof.get("aws_secret_access_key"), prof.get("aws_session_token"))
     return cfg
 
 

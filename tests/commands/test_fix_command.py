@@ -65,12 +65,60 @@ def _settings(s: sc.Scenario) -> Path:
     return s.settings
 
 
+STATIC_CONFIG = (
+    "# written by hand\r\n[profile ClaudeCode]\r\n; the helper\r\ncredential_process = @HELPER@ --profile "
+    "ClaudeCode\r\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\r\nregion = us-east-1\r\naws_secret_access_key = "
+    + sc.FAKE_SECRET
+    + "\r\n\r\n[profile other]\r\naws_access_key_id = AKIAOTHEROTHEROTHER1\r\naws_secret_access_key = y\r\n"
+)
+STATIC_CREDS = (
+    "\ufeff[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = y\n\n"
+    "# pasted from the console\n[ClaudeCode]\naws_access_key_id=AKIAEXAMPLEEXAMPLE01\n"
+    "aws_secret_access_key=" + sc.FAKE_SECRET + "\n# the token\naws_session_token=IQoJb3JpZ2luX2VjEXAMPLE\n"
+    "region = us-east-1\n"
+)
+
+
+def _static_config(s: sc.Scenario) -> Path:
+    sc.write(s.aws_config, _home_sub(s, STATIC_CONFIG).encode())
+    return s.aws_config
+
+
+def _static_creds(s: sc.Scenario) -> Path:
+    sc.write(s.aws_credentials, STATIC_CREDS.encode("utf-8"))
+    return s.aws_credentials
+
+
+def _placeholder_settings(s: sc.Scenario) -> Path:
+    both = '"AWS_PROFILE": "ClaudeCode", "CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1",'
+    text = SETTINGS.replace('"AWS_PROFILE": "ClaudeCode",', both)
+    text = text.replace(
+        '"@HELPER@ --profile ClaudeCode"', '"__CREDENTIAL_PROCESS_PATH__ --profile ClaudeCode"'
+    )
+    sc.write(s.settings, _home_sub(s, text).encode("utf-8"))
+    return s.settings
+
+
+def _placeholder_cp(s: sc.Scenario) -> Path:
+    sc.write(s.aws_config, CONFIG.format(line="__CREDENTIAL_PROCESS_PATH__ --profile ClaudeCode").encode())
+    return s.aws_config
+
+
 # name -> (break, the finding, its status before, words in its message, the file the fix changes)
 CASES: dict[str, tuple[Callable[[sc.Scenario], Path], str, str, str]] = {
     "expired-stanza": (_expired, "CONFIG-SHADOWED-CREDS", "fail", "EXPIRED placeholder"),
     "tilde-path": (_tilde, "CONFIG-CREDENTIAL-PROCESS", "warn", "works in Claude Code"),
     "space-unquoted": (_spaced, "CONFIG-CREDENTIAL-PROCESS", "fail", "unquoted space"),
     "settings-env": (_settings, "CONFIG-SETTINGS", "fail", "CLAUDE_CODE_USE_BEDROCK is unset"),
+    "static-keys-config": (_static_config, "CONFIG-SHADOWED-CREDS", "fail", "uses the static keys"),
+    "static-keys-credentials": (_static_creds, "CONFIG-SHADOWED-CREDS", "fail", "static keys with no expiry"),
+    "placeholder-settings": (_placeholder_settings, "CONFIG-SETTINGS", "fail", "installer placeholder"),
+    "placeholder-credential-process": (
+        _placeholder_cp,
+        "CONFIG-CREDENTIAL-PROCESS",
+        "fail",
+        "__CREDENTIAL_PROCESS_PATH__",
+    ),
 }
 
 
@@ -104,7 +152,11 @@ def test_each_fix_diff_golden_check_passes_and_undo(tmp_path: Path, name: str) -
     diff = change.diff() + "\n"
     assert diff.encode() == _golden(name, "diff", diff.encode(), s)
     text, code = fix_text(s.options(), apply=False, env=s.env)
-    assert code == 1 and change.diff() in text and path.read_bytes() == original  # a diff writes nothing
+    shown = change.diff().replace("aws_secret_access_key = x", "aws_secret_access_key = «redacted»")
+    for secret in (sc.FAKE_SECRET, "IQoJb3JpZ2luX2VjEXAMPLE"):
+        shown = shown.replace(secret, "«redacted»")
+    assert secret not in text
+    assert code == 1 and shown in text and path.read_bytes() == original  # a diff writes nothing (redacted)
     # the file after: byte-compared with the golden file
     text, code = fix_text(s.options(), apply=True, env=s.env)
     assert code == 0, text
@@ -211,10 +263,19 @@ def test_managed_settings_are_never_written(tmp_path: Path) -> None:
     assert any("managed" in a for f in plan.findings for a in f.advice)
 
 
-def test_stanza_with_live_keys_is_advice_only(tmp_path: Path) -> None:
-    s = sc.apply(sc.guidance_install(tmp_path / "home"), "static-keys")
-    plan = make_plan(s.options(), env=s.env)
-    assert not plan.pending
+def test_a_session_cache_stanza_is_never_edited(tmp_path: Path) -> None:
+    """Keys with an expiry in the future are the helper's session storage (awsAuthRefresh renews them):
+    when CONFIG-SHADOWED-CREDS warns for another reason (keys in the environment), they are advice only."""
+    s = sc.guidance_install(tmp_path / "home")
+    sc.write(
+        s.aws_credentials,
+        f"[{s.profile}]\naws_access_key_id = ASIAEXAMPLEEXAMPLE01\naws_secret_access_key = {sc.FAKE_SECRET}\n"
+        "aws_session_token = IQoJb3JpZ2luX2VjEXAMPLE\nx-expiration = 2999-01-01T00:00:00Z\n",
+    )
+    sc._env(s, AWS_ACCESS_KEY_ID="AKIAEXAMPLEEXAMPLE02", AWS_SECRET_ACCESS_KEY=sc.FAKE_SECRET)
+    plan = make_plan(s.options(), only=["CONFIG-SHADOWED-CREDS"], env=s.env)
+    assert plan.findings and plan.findings[0].status == "warn"
+    assert all(c.target != str(s.aws_credentials) for c in plan.changes)
     assert any("not expired" in a for f in plan.findings for a in f.advice)
 
 
@@ -255,3 +316,24 @@ def test_wrong_arch_helper_replaced_from_the_bundle_else_advice(tmp_path: Path, 
     assert s.helper_path.read_bytes() == right and stat.S_IMODE(s.helper_path.stat().st_mode) == 0o755
     assert _statuses(s, ["BINARY-ARCH"])["BINARY-ARCH"] == "pass"
     assert undo_text(s.home)[1] == 0 and s.helper_path.read_bytes() == foreign
+
+
+def test_placeholder_with_several_candidate_binaries_is_advice(tmp_path: Path) -> None:
+    s = sc.guidance_install(tmp_path / "home")
+    _placeholder_settings(s)
+    sc.write(s.helper_path.parent / "credential-process-linux-x64", sc.GUIDANCE_HELPER, 0o755)
+    plan = make_plan(s.options(), only=["CONFIG-SETTINGS"], env=s.env)
+    assert not plan.todo
+    advice = " ".join(a for f in plan.findings for a in f.advice)
+    assert "2 candidates" in advice and "credential-process, credential-process-linux-x64" in advice
+
+
+def test_otel_placeholder_filled_when_one_otel_helper_is_installed(tmp_path: Path) -> None:
+    s = sc.guidance_install(tmp_path / "home")
+    otel = sc.write(s.helper_path.parent / "otel-helper", sc.GUIDANCE_HELPER, 0o755)
+    s.write_settings({**s.read_settings(), "otelHeadersHelper": "__OTEL_HELPER_PATH__ --profile ClaudeCode"})
+    plan = make_plan(s.options(), only=["CONFIG-SETTINGS"], env=s.env)
+    assert "fill in __OTEL_HELPER_PATH__ -> " + str(otel) in plan.pending[0].summaries[0]
+    apply_plan(plan)
+    assert s.read_settings()["otelHeadersHelper"] == f"{otel} --profile ClaudeCode"
+    assert _statuses(s, ["CONFIG-SETTINGS"])["CONFIG-SETTINGS"] == "pass"

@@ -110,6 +110,40 @@ def ini_set_value(text: str, section: str, key: str, value: str, *, expect: str 
     return "".join(lines)
 
 
+def ini_remove_keys(text: str, section: str, keys: tuple[str, ...]) -> str | None:
+    """Remove the ``key = ...`` lines of ``keys`` (any letter case: botocore lowercases option names, the JS
+    SDK does not, so either spelling is read by one of them) from every ``[section]``, with the indented
+    lines that continue such a value (configparser reads them as part of it). Every other line stays,
+    the header too. None when there is no such line."""
+    lines = _lines(text)
+    wanted = {k.lower() for k in keys}
+    drop: set[int] = set()
+    for header, start, end in _sections(lines):
+        if header != section:
+            continue
+        i = start + 1
+        while i < end:
+            m = _KEY.match(_body(lines[i]))
+            if m and not m.group(1) and m.group(2).strip().lower() in wanted:
+                drop.add(i)
+                j = i + 1
+                while j < end and _is_continuation(lines[j]):
+                    drop.add(j)
+                    j += 1
+                i = j
+                continue
+            i += 1
+    if not drop:
+        return None
+    return "".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def _is_continuation(line: str) -> bool:
+    body = _body(line)
+    stripped = body.strip()
+    return bool(stripped) and body[:1] in (" ", "\t") and not stripped.startswith(("#", ";"))
+
+
 # ---- JSON -------------------------------------------------------------------------------------------------
 
 
@@ -253,3 +287,48 @@ def json_set_env(text: str, values: dict[str, str]) -> str | None:
         else:
             text = _insert_member(text, env, key, json.dumps(value), nl)
     return text
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def json_replace_in_values(text: str, old: str, new: str) -> str | None:
+    """Replace ``old`` by ``new`` inside the JSON string values of ``text`` (never in keys), splicing the
+    raw text so everything else stays byte for byte. None when ``old`` is not found verbatim in a value
+    (an escaped spelling, say) or the result is not the same document with only that replacement."""
+    try:
+        before = json.loads(text)
+    except ValueError:
+        return None
+    raw_new = json.dumps(new, ensure_ascii=False)[1:-1]
+    out: list[str] = []
+    pos = 0
+    for m in _STRING.finditer(text):
+        j = m.end()
+        while j < len(text) and text[j] in " \t\r\n":
+            j += 1
+        if j < len(text) and text[j] == ":":
+            continue  # a key
+        literal = m.group(0)
+        if old in literal:
+            out.append(text[pos : m.start()])
+            out.append(literal.replace(old, raw_new))
+            pos = m.end()
+    if not out:
+        return None
+    result = "".join(out) + text[pos:]
+    try:
+        after = json.loads(result)
+    except ValueError:
+        return None
+    return result if after == _replaced(before, old, new) else None
+
+
+def _replaced(node: object, old: str, new: str) -> object:
+    if isinstance(node, str):
+        return node.replace(old, new)
+    if isinstance(node, dict):
+        return {k: _replaced(v, old, new) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replaced(v, old, new) for v in node]
+    return node

@@ -1,6 +1,8 @@
-"""Properties of the fix editors and the fix engine on generated INI and JSON files: an edit changes only
-what it must (the rest of the lines, comments, CRLF, BOM stay), applying twice equals applying once, and an
-apply followed by --undo gives back the original bytes and mode."""
+"""Properties of the fix editors and the fix engine on generated INI and JSON files and modes: an edit changes
+only what it must (the rest of the lines, comments, CRLF, BOM stay), applying twice equals applying once, and
+an apply followed by --undo gives back the original bytes and mode — for the stanza deletion, the value
+rewrite, the settings env, the static-key removal, the placeholder fill-in and the exec bit (the quarantine
+command: tests/commands/test_fix_props.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from hypothesis import strategies as st
 
 from ccwb_doctor.analyzers.clientconfig.edits import (
     ini_get_value,
+    ini_remove_keys,
     ini_remove_section,
     ini_set_value,
+    json_replace_in_values,
     json_set_env,
     split_bom,
 )
@@ -182,3 +186,103 @@ def test_a_next_line_character_inside_a_value_is_not_a_line_break() -> None:
 
     text = "[default]\nregion = 0\x850\n"
     assert ini_set_value(text, "default", "region", "us-east-1") == "[default]\nregion = us-east-1\n"
+
+
+STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+FEWER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(ini_files(), NAMES)
+def test_ini_remove_keys_drops_only_those_lines_and_is_idempotent(text: str, name: str) -> None:
+    new = ini_remove_keys(text, name, STATIC_KEYS)
+    if new is None:
+        return
+    assert ini_remove_keys(new, name, STATIC_KEYS) is None  # twice == once
+    it = iter(lines(text))
+    assert all(line in it for line in lines(new))  # a subsequence: nothing added, nothing reordered
+    for key in STATIC_KEYS:
+        assert ini_get_value(new, name, key) is None
+    # every header stays, and every line of other sections
+    assert [x for x in lines(text) if x.lstrip().startswith("[")] == [
+        x for x in lines(new) if x.lstrip().startswith("[")
+    ]
+
+
+@FEWER
+@given(ini_files(), NAMES, st.booleans(), st.sampled_from([0o600, 0o644]))
+def test_apply_then_undo_is_identity_for_removed_keys(text: str, name: str, bom: bool, mode: int) -> None:
+    original = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    b, body = split_bom(original)
+    new = ini_remove_keys(body, name, STATIC_KEYS)
+    if new is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        path = home / ".aws" / "config"
+        path.parent.mkdir()
+        path.write_bytes(original)
+        os.chmod(path, mode)
+        _apply_undo(home, path, original, b + new.encode("utf-8"))
+
+
+PH = "__CREDENTIAL_PROCESS_PATH__"
+PATHS = st.sampled_from(["/home/ana/claude-code-with-bedrock/credential-process", '/Users/a/x y/é"q\\z'])
+
+
+@st.composite
+def settings_with_placeholders(draw: st.DrawFn) -> str:
+    doc = draw(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=3))
+    cmd = draw(st.sampled_from([f"{PH} --profile p", PH, f"x {PH} {PH}"]))
+    items = list(doc.items())
+    items.insert(draw(st.integers(0, len(items))), (draw(st.sampled_from(["awsAuthRefresh", PH])), cmd))
+    doc = dict(items)
+    text = json.dumps(doc, indent=draw(st.sampled_from([None, 2, "\t"])), ensure_ascii=draw(st.booleans()))
+    return text.replace("\n", "\r\n") if draw(st.booleans()) else text
+
+
+@FEWER
+@given(settings_with_placeholders(), PATHS)
+def test_placeholder_fill_in_changes_only_values_and_is_idempotent(text: str, path: str) -> None:
+    new = json_replace_in_values(text, PH, path)
+    assert new is not None
+    doc = json.loads(new)
+    assert PH not in json.dumps([v for v in _strings(doc)])  # no value keeps it; keys are untouched
+    assert list(doc) == list(json.loads(text))
+    assert json_replace_in_values(new, PH, path) is None  # twice == once: nothing left to fill in
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        p = home / ".claude" / "settings.json"
+        p.parent.mkdir()
+        p.write_bytes(text.encode("utf-8"))
+        _apply_undo(home, p, text.encode("utf-8"), new.encode("utf-8"))
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
+
+
+@FEWER
+@given(st.integers(0, 0o7777))
+def test_apply_then_undo_is_identity_on_a_mode_change(mode: int) -> None:
+    want = mode | ((mode & 0o444) >> 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        path = home / "helper"
+        path.write_bytes(b"#!/bin/sh\n")
+        os.chmod(path, mode)
+        mode = stat.S_IMODE(path.stat().st_mode)  # what the filesystem kept
+        plan = Plan(home, [], [_change_for(FileEdit(str(path), "chmod", mode=want), home, [])])
+        plan.changes[0].findings.append("PROP")
+        apply_plan(plan)
+        assert stat.S_IMODE(path.stat().st_mode) == want and path.read_bytes() == b"#!/bin/sh\n"
+        again = _change_for(FileEdit(str(path), "chmod", mode=want), home, [])
+        assert again.mode_before == want  # applying twice changes nothing more
+        assert undo_last(home).restored == [str(path)]
+        assert stat.S_IMODE(path.stat().st_mode) == mode
