@@ -73,12 +73,33 @@ def _timeout(value: str) -> float:
     return t
 
 
+def _export(value: str) -> str:
+    """--export otlp | otlp=URL | off (checked here; the export itself is imported only when it runs)."""
+    from ccwb_doctor.export import parse_value
+
+    try:
+        parse_value(value, "--export")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--export: ")) from None
+    return value
+
+
+def _export_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--export",
+        metavar="otlp[=URL]|off",
+        type=_export,
+        help="also send the results to Claude Code's OpenTelemetry collector (or URL) as OTLP/HTTP; "
+        "off: not even when a setting opts in (needs the 'otlp' extra)",
+    )
+
+
 def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("--output", metavar="FILE", help="write the output to FILE instead of stdout")
 
 
-def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None:
+def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> argparse.ArgumentParser:
     g = p.add_argument_group("run options")
     g.add_argument(
         "--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR"
@@ -116,6 +137,7 @@ def _run_options(p: argparse.ArgumentParser, *, with_token: bool = True) -> None
     )
     _output_options(p)
     _selection_options(g)
+    return p
 
 
 def _selection_options(g: Any) -> None:
@@ -133,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"ccwb-doctor {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    _run_options(sub.add_parser("run", help="run the doctor (default)"))
+    _export_option(_run_options(sub.add_parser("run", help="run the doctor (default)")))
     c = sub.add_parser("checks", help="list the check catalog")
     c.add_argument("--format", choices=("text", "json"), default="text")
     t = sub.add_parser("token", help="decode and explain one ID token against the trust policy and provider")
@@ -152,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--param-file", metavar="FILE", action="append", help="parameters file (repeatable)")
     _output_options(cf)
     r = sub.add_parser("report", help="redacted helpdesk bundle (markdown with embedded JSON)")
-    _run_options(r)
+    _export_option(_run_options(r))
     r.set_defaults(format="markdown")
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
     fx = sub.add_parser("fix", help="repair local problems: show the diff, --apply it, --undo it")
