@@ -185,29 +185,25 @@ def _send_metrics(
     provider.shutdown(timeout_millis=int(max(0.05, left()) * 1000))  # the reader's last collection sends them
 
 
-def _problems(
-    target: Any, answers: list[tuple[str, int | None, str]], left: Callable[[], float]
-) -> list[str]:
-    """One phrase per signal that did not get a 2xx; the same unreachable collector is said once."""
-    out: list[str] = []
-    for url, what in ((target.logs_url, "the results"), (target.metrics_url, "the counts")):
+def _problems(target: Any, answers: list[tuple[str, int | None, str]], left: Callable[[], float]) -> list[str]:
+    """What went wrong, per signal that got no 2xx; a collector that fails both signals the same way is
+    named once, by its base URL."""
+    failed: list[tuple[str, str]] = []  # (signal URL, what happened)
+    for url in (target.logs_url, target.metrics_url):
         mine = [a for a in answers if a[0] == url]
-        if mine and mine[-1][1] is not None and 200 <= mine[-1][1] < 300:
-            continue
         if not mine:
-            out.append(f"{what} were not sent to {url} (no time left within --timeout)")
+            failed.append((url, "not sent (no time left within --timeout)"))
             continue
         _, status, detail = mine[-1]
-        tries = f" after {len(mine)} tries" if len(mine) > 1 else ""
+        if status is not None and 200 <= status < 300:
+            continue
+        retried = f" (retried {len(mine) - 1}x)" if len(mine) > 1 and status is not None else ""
         if status is None:
-            out.append(f"{what} could not be sent to {url}{tries}: {detail}")
+            failed.append((url, f"could not be reached: {detail}"))
         else:
             body = " ".join(detail.split())[:120]
-            out.append(f"{url} answered HTTP {status}{tries}" + (f" ({body})" if body else ""))
-    if (
-        len(out) == 2
-        and out[0].split(": ", 1)[-1] == out[1].split(": ", 1)[-1]
-        and "could not be sent" in out[0]
-    ):
-        return [out[0].replace("the results", "the results and the counts", 1)]
-    return out
+            failed.append((url, f"answered HTTP {status}{retried}" + (f": {body}" if body else "")))
+    if len(failed) == 2 and failed[0][1] == failed[1][1]:
+        base = failed[0][0].rsplit("/v1/", 1)[0]
+        return [f"the collector at {base} {failed[0][1]} (/v1/logs and /v1/metrics)"]
+    return [f"{url} {what}" for url, what in failed]
