@@ -140,7 +140,8 @@ def digests(text: str) -> list[tuple[str, Digest]]:
                         run.add(rec)
     newest: dict[str, _Run] = {}
     for run in runs.values():
-        if sum(run.counts) and (run.host not in newest or run.epoch > newest[run.host].epoch):
+        # the newest run; on a tie (runs in the same second) the later one in the file
+        if sum(run.counts) and (run.host not in newest or run.epoch >= newest[run.host].epoch):
             newest[run.host] = run
     if not newest:
         raise BadReport("an OTLP JSON file with no ccwb-doctor results")
