@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
     s.add_argument(
+        "--fleet",
+        metavar="N",
+        type=_developers,
+        help="simulate N developers (1..500; mixed platforms, a few with each pitfall) exporting to the "
+        "sandbox collector, then print the fleet summary and write its HTML page",
+    )
+    s.add_argument(
         "--fix",
         action="store_true",
         help="after the doctor, apply the local fixes (ccwb-doctor fix --apply) and run the doctor again",
@@ -207,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(s)
     _fleet_parser(sub)
     return p
+
+
+def _developers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of developers: {value!r}") from None
+    if not 1 <= n <= 500:
+        raise argparse.ArgumentTypeError(f"must be 1..500 developers, got {n}")
+    return n
 
 
 def _hours(value: str) -> float:

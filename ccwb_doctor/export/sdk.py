@@ -185,7 +185,9 @@ def _send_metrics(
     provider.shutdown(timeout_millis=int(max(0.05, left()) * 1000))  # the reader's last collection sends them
 
 
-def _problems(target: Any, answers: list[tuple[str, int | None, str]], left: Callable[[], float]) -> list[str]:
+def _problems(
+    target: Any, answers: list[tuple[str, int | None, str]], left: Callable[[], float]
+) -> list[str]:
     """What went wrong, per signal that got no 2xx; a collector that fails both signals the same way is
     named once, by its base URL."""
     failed: list[tuple[str, str]] = []  # (signal URL, what happened)
