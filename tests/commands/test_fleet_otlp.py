@@ -132,3 +132,22 @@ def test_bad_otlp_files_are_named_not_fatal(
     assert (
         doc["totals"]["reports"] == 3 + 2
     )  # good.json: 3 machines; torn.json: the 2 complete runs' machines
+
+
+def test_every_exported_line_follows_the_export_schema(exported: tuple[Path, Path, Path]) -> None:
+    schema = json.loads((SCHEMA.parent / "otlp-export-v1.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    _, otlp, _ = exported
+    lines = [json.loads(line) for line in otlp.read_text().splitlines()]
+    for doc in lines:
+        jsonschema.validate(doc, schema)
+    attrs = lines[0]["resourceLogs"][0]["resource"]["attributes"]
+    lines[0]["resourceLogs"][0]["resource"]["attributes"] = [
+        a for a in attrs if a["key"] != "enduser.pseudo.id"
+    ]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(lines[0], schema)
+    record = lines[1]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]
+    record["attributes"] = [a for a in record["attributes"] if a["key"] != "ccwb.check.evidence_digest"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(lines[1], schema)
