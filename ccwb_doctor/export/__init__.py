@@ -73,32 +73,34 @@ def requested(cli_value: str | None, facts: Any) -> tuple[Request | None, str | 
 
 
 @dataclass
-class Outcome:
+class ExportResult:
     ok: bool
     line: str  # one line for stderr
 
 
-def export_report(report: Any, doc: dict[str, Any], request: Request, budget: float) -> Outcome:
+def export_report(report: Any, doc: dict[str, Any], request: Request, budget: float) -> ExportResult:
     """Send ``doc`` (the report's redacted document) as asked; never raises, never runs past ``budget``
     seconds. The work happens on a daemon thread: a collector that never answers is left behind."""
-    out: list[Outcome] = []
+    out: list[ExportResult] = []
     deadline = time.monotonic() + budget
 
     def work() -> None:
         try:
             out.append(_export(report, doc, request, deadline))
         except Exception as exc:  # noqa: BLE001 - an export never fails the run
-            out.append(Outcome(False, f"failed ({type(exc).__name__}: {str(exc)[:160]})"))
+            out.append(ExportResult(False, f"failed ({type(exc).__name__}: {str(exc)[:160]})"))
 
     worker = threading.Thread(target=work, name="ccwb-doctor-export", daemon=True)
     worker.start()
     worker.join(max(0.0, deadline - time.monotonic()) + 0.05)
     if not out:
-        return Outcome(False, f"gave up after {budget:g} s (--timeout): the collector did not answer in time")
+        return ExportResult(
+            False, f"gave up after {budget:g} s (--timeout): the collector did not answer in time"
+        )
     return out[0]
 
 
-def _export(report: Any, doc: dict[str, Any], request: Request, deadline: float) -> Outcome:
+def _export(report: Any, doc: dict[str, Any], request: Request, deadline: float) -> ExportResult:
     from ccwb_doctor.analyzers.telemetry.records import Pseudonyms, check_counts, result_records
     from ccwb_doctor.export.resource import pseudonym_key, resource_attributes
     from ccwb_doctor.export.target import TargetError, resolve
@@ -108,18 +110,18 @@ def _export(report: Any, doc: dict[str, Any], request: Request, deadline: float)
     try:
         target = resolve(facts, request, left)
     except TargetError as exc:
-        return Outcome(False, str(exc))
+        return ExportResult(False, str(exc))
     try:
         from ccwb_doctor.export import sdk
     except ModuleNotFoundError as exc:
-        return Outcome(False, f"the OpenTelemetry SDK is not installed ({exc.name}): {EXTRA_HINT}")
+        return ExportResult(False, f"the OpenTelemetry SDK is not installed ({exc.name}): {EXTRA_HINT}")
     home = str(facts.options.home or facts.peek("home") or "")
     names = Pseudonyms(pseudonym_key(facts), home)
     records = result_records(doc, names)
     problems = sdk.send(target, resource_attributes(report, names), records, check_counts(doc), left)
     if problems:
-        return Outcome(False, "; ".join(problems))
-    return Outcome(
+        return ExportResult(False, "; ".join([*problems, *target.notes]))
+    return ExportResult(
         True,
         f"sent {len(records)} results to {target.logs_url} (and the {len(records)} counts to /v1/metrics)",
     )

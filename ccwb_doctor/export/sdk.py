@@ -63,29 +63,22 @@ class _Adapter(HTTPAdapter):
         return resp
 
 
+REASONS = (  # what a requests error's text names, as one short reason
+    (
+        "CERTIFICATE_VERIFY_FAILED",
+        "TLS: CERTIFICATE_VERIFY_FAILED (the collector's certificate is not trusted)",
+    ),
+    ("Connection refused", "Connection refused"),
+    ("timed out", "timed out"),
+    ("Name or service not known", "the host name does not resolve"),
+    ("No address associated", "the host name does not resolve"),
+)
+
+
 def _error_text(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error, short (connection refused, a certificate error)."""
-    seen, cur = set(), exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        nxt = (
-            cur.__cause__
-            or cur.__context__
-            or next((a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)), None)
-        )
-        if nxt is None:
-            break
-        cur = nxt
-    text = str(cur) or type(cur).__name__
-    for marker in (
-        "[SSL: CERTIFICATE_VERIFY_FAILED]",
-        "Connection refused",
-        "timed out",
-        "Name or service not known",
-    ):
-        if marker in text:
-            return marker.strip("[]").replace("SSL: ", "TLS: ")
-    return f"{type(cur).__name__}: {text[:160]}"
+    """One short reason for a requests/urllib3 error (its text names the innermost cause)."""
+    text = str(exc)
+    return next((why for marker, why in REASONS if marker in text), f"{type(exc).__name__}: {text[:160]}")
 
 
 def _session(target: Any, url: str, answers: list[tuple[str, int | None, str]]) -> requests.Session:

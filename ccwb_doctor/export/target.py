@@ -31,9 +31,8 @@ class Target:
     logs_headers: dict[str, str] = field(default_factory=dict)
     metrics_headers: dict[str, str] = field(default_factory=dict)
     ssl_context: ssl.SSLContext | None = None
-    proxies: dict[str, str | None] = field(
-        default_factory=dict
-    )  # URL -> proxy (with credentials: never printed)
+    proxies: dict[str, str | None] = field(default_factory=dict)  # URL -> proxy, credentials included
+    notes: list[str] = field(default_factory=list)  # said with a failure (the headers helper's own error)
 
 
 def _signal_url(base: str, signal: str) -> str:
@@ -89,20 +88,20 @@ def _env_headers(env: Mapping[str, str], signal: str) -> dict[str, str]:
     return out
 
 
-def helper_headers(facts: Any, timeout: float) -> dict[str, str]:
-    """What ``otelHeadersHelper`` prints (run through a shell, as Claude Code runs it); {} when there is
-    none, for a captured HOME, or when it fails (the collector then says what it misses)."""
+def helper_headers(facts: Any, timeout: float) -> tuple[dict[str, str], str | None]:
+    """(what ``otelHeadersHelper`` prints, its error): run through a shell as Claude Code runs it; nothing
+    when there is none or for a captured HOME. A failing helper sends no headers: the collector then says
+    what it misses, and the warning adds the helper's error."""
     settings = facts.peek("claude_settings")
     command = (getattr(settings, "merged", None) or {}).get("otelHeadersHelper")
     if not isinstance(command, str) or not command.strip():
-        return {}
+        return {}, None
     jp = facts.peek("judged_platform")
     if facts.peek("capture") is not None or bool(getattr(jp, "foreign", False)):
-        return {}
+        return {}, None
     from ccwb_doctor.facts.live import run_headers_helper
 
-    got, _error = run_headers_helper(facts, command, timeout=timeout)
-    return got
+    return run_headers_helper(facts, command, timeout=timeout)
 
 
 def resolve(facts: Any, request: Any, left: Callable[[], float]) -> Target:
@@ -111,9 +110,7 @@ def resolve(facts: Any, request: Any, left: Callable[[], float]) -> Target:
 
     env: dict[str, str] = dict(facts.peek("claude_env") or facts.env)
     logs_url, metrics_url = endpoints(env, request.url)
-    extra = helper_headers(facts, max(0.1, left() / 2))
-    for v in extra.values():
-        facts.secrets.add(v, v.split(" ", 1)[-1])
+    extra, helper_error = helper_headers(facts, max(0.1, left() / 2))
     target = Target(
         logs_url,
         metrics_url,
@@ -121,6 +118,7 @@ def resolve(facts: Any, request: Any, left: Callable[[], float]) -> Target:
         {**_env_headers(env, "metrics"), **extra},
         ssl_context(env, "collector"),
         {u: proxy_for(u, env).proxy_raw for u in (logs_url, metrics_url)},
+        [helper_error] if helper_error else [],
     )
     _check_url(logs_url, target.logs_headers)
     _check_url(metrics_url, target.metrics_headers)

@@ -154,3 +154,17 @@ def test_a_bad_export_value_is_a_usage_error(tmp_path: Path, spawn: Any) -> None
     s = sc.guidance_install(tmp_path / "home")
     rc, out, err = _cli(spawn, ["run", "--offline", "--home", str(s.home), "--export", "prometheus"], s.env)
     assert rc == 2 and out == "" and err.count("\n") == 1 and "expected otlp, otlp=URL or off" in err
+
+
+def test_a_failing_headers_helper_is_named_with_the_collectors_answer(tmp_path: Path, capsys: Any) -> None:
+    with FixtureCollector() as col:
+        col.require_headers = {"authorization": None}
+        s = sc.guidance_install(tmp_path / "home", collector=col.endpoint)
+        helper = sc.write(
+            s.home / "bin" / "otel-headers", "#!/bin/sh\necho 'no cached token' >&2\nexit 3\n", 0o755
+        )
+        doc = s.read_settings()
+        doc["otelHeadersHelper"] = str(helper)
+        s.write_settings(doc)
+        ok, err, _ = export(s, "otlp", capsys)
+    assert ok is False and "answered HTTP 401" in err and "otelHeadersHelper exited 3: no cached token" in err
