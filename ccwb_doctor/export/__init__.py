@@ -95,7 +95,8 @@ def export_report(report: Any, doc: dict[str, Any], request: Request, budget: fl
     worker.join(max(0.0, deadline - time.monotonic()) + 0.05)
     if not out:
         return ExportResult(
-            False, f"gave up after {budget:g} s (--timeout): the collector did not answer in time"
+            False,
+            f"gave up after {budget:g} s (--timeout): the headers helper or the collector did not finish in time",
         )
     return out[0]
 
