@@ -6,8 +6,8 @@ baseline `python -I -c pass` of the same interpreter is printed beside it.
 
 Run: .venv/bin/python bench/bench_sandbox_fleet.py [--developers 50 200] [--runs 1]
 
-Measured on the 2-CPU shared dev machine (load ~2 from other sessions): N=50 6.2 s, N=200 27.6 s;
-`python -I -c pass` 22 ms.
+Measured on the 2-CPU shared dev machine: N=50 4.3 s, N=200 14.0 s, `python -I -c pass` 27 ms; an earlier
+measurement under heavier load from other sessions: 5.8 s and 28.5 s.
 """
 
 from __future__ import annotations
