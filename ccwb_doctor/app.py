@@ -78,15 +78,46 @@ def run_report(
     return Report(results, catalog=[c.meta for c in selected], facts=facts)
 
 
+def _known_secrets(report: Report, secrets: Any = ()) -> list[str]:
+    return [*secrets, *(report.facts.secrets if report.facts is not None else ())]
+
+
+def redacted_document(report: Report, secrets: Any = ()) -> dict[str, Any]:
+    """The schema-v1 document with every secret masked: what every renderer (and the export) is given."""
+    from ccwb_doctor.analyzers.redact.secrets import scrub
+
+    return scrub(report.to_dict(), _known_secrets(report, secrets))
+
+
 def render_report(report: Report, fmt: str, secrets: Any = (), **kw: Any) -> str:
     """Redact at the boundary, then render. Every format goes through here."""
     from ccwb_doctor.analyzers.redact.secrets import scrub
     from ccwb_doctor.render import renderer
 
-    secrets = [*secrets, *(report.facts.secrets if report.facts is not None else ())]
-    doc = scrub(report.to_dict(), list(secrets))
-    catalog = scrub([m.to_dict() for m in report.catalog], list(secrets))
-    return renderer(fmt)(doc, catalog=catalog, **kw)
+    known = _known_secrets(report, secrets)
+    catalog = scrub([m.to_dict() for m in report.catalog], known)
+    return renderer(fmt)(redacted_document(report, secrets), catalog=catalog, **kw)
+
+
+def export_if_asked(report: Report, cli_value: str | None) -> bool | None:
+    """``--export`` / the opt-in settings: send the finished run and say how it went in one stderr line.
+    None when no export was asked for, else whether it was accepted. Never raises, never changes the
+    run's exit code, bounded by the run's ``--timeout``."""
+    from ccwb_doctor.analyzers.redact.secrets import scrub_text
+    from ccwb_doctor.export import export_report, requested
+
+    facts = report.facts
+    request, warning = requested(cli_value, facts)
+    if warning:
+        print(f"ccwb-doctor: warning: {scrub_text(warning, _known_secrets(report))}", file=sys.stderr)
+    if request is None:
+        return None
+    out = export_report(report, redacted_document(report), request, float(facts.options.timeout))
+    line = scrub_text(out.line, _known_secrets(report))
+    print(
+        f"ccwb-doctor: {'export' if out.ok else 'warning: the OTLP export failed'}: {line}", file=sys.stderr
+    )
+    return out.ok
 
 
 class OutputError(Exception):

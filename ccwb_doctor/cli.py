@@ -74,6 +74,27 @@ def _timeout(value: str) -> float:
     return t
 
 
+def _export(value: str) -> str:
+    """--export otlp | otlp=URL | off (checked here; the export itself is imported only when it runs)."""
+    from ccwb_doctor.export import parse_value
+
+    try:
+        parse_value(value, "--export")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--export: ")) from None
+    return value
+
+
+def _export_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--export",
+        metavar="otlp[=URL]|off",
+        type=_export,
+        help="also send the results to Claude Code's OpenTelemetry collector (or URL) as OTLP/HTTP; "
+        "off: not even when a setting opts in (needs the 'otlp' extra)",
+    )
+
+
 def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("--output", metavar="FILE", help="write the output to FILE instead of stdout")
@@ -81,7 +102,7 @@ def _output_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS
 
 def _run_options(
     p: argparse.ArgumentParser, *, with_token: bool = True, formats: Sequence[str] = FORMATS
-) -> None:
+) -> argparse.ArgumentParser:
     g = p.add_argument_group("run options")
     g.add_argument(
         "--home", metavar="DIR", help="resolve every user path (~/.aws, ~/.claude, caches) under DIR"
@@ -119,6 +140,7 @@ def _run_options(
     )
     _output_options(p, formats)
     _selection_options(g)
+    return p
 
 
 def _selection_options(g: Any) -> None:
@@ -156,7 +178,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub: Any = p.add_subparsers(dest="command", parser_class=_Parser)
     if only in SUBCOMMANDS:
         sub = _OnlyOne(sub, only)
-    _run_options(sub.add_parser("run", help="run the doctor (default)"))
+    _export_option(_run_options(sub.add_parser("run", help="run the doctor (default)")))
     c = sub.add_parser("checks", help="list the check catalog")
     c.add_argument("--format", choices=("text", "json"), default="text")
     t = sub.add_parser("token", help="decode and explain one ID token against the trust policy and provider")
@@ -175,7 +197,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     cf.add_argument("--param-file", metavar="FILE", action="append", help="parameters file (repeatable)")
     _output_options(cf)
     r = sub.add_parser("report", help="redacted helpdesk bundle (markdown with embedded JSON)")
-    _run_options(r)
+    _export_option(_run_options(r))
     r.set_defaults(format="markdown")
     r.add_argument("--anonymize", action="store_true", help="also hash emails, account ids and hostnames")
     fx = sub.add_parser("fix", help="repair local problems: show the diff, --apply it, --undo it")
@@ -191,6 +213,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="break the sandbox one known way (--break list: all)",
     )
     s.add_argument("--keep", action="store_true", help="leave the sandbox up and print its environment")
+    s.add_argument(
+        "--fleet",
+        metavar="N",
+        type=_developers,
+        help="simulate N developers (1..500; mixed platforms, a few with each pitfall) exporting to the "
+        "sandbox collector, then print the fleet summary and write its HTML page",
+    )
     s.add_argument(
         "--fix",
         action="store_true",
@@ -208,6 +237,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _selection_options(s)
     _fleet_parser(sub)
     return p
+
+
+def _developers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of developers: {value!r}") from None
+    if not 1 <= n <= 500:
+        raise argparse.ArgumentTypeError(f"must be 1..500 developers, got {n}")
+    return n
 
 
 def _hours(value: str) -> float:

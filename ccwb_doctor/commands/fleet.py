@@ -1,7 +1,9 @@
 """`ccwb-doctor fleet REPORT|DIR... [--since OLD_DIR] [--stale-hours N] [--format ...] [--output FILE]`.
 
-Reads many schema-v1 reports (JSON, or the Markdown of ``ccwb-doctor report`` with its embedded JSON),
-given as files or directories searched recursively for ``*.json`` / ``*.md``, and prints one fleet summary
+Reads many schema-v1 reports (JSON, or the Markdown of ``ccwb-doctor report`` with its embedded JSON) and
+OTLP JSON files of results exported with ``--export otlp`` (a collector's file exporter output: one
+report per machine, its newest run), given as files or directories searched recursively for ``*.json`` /
+``*.jsonl`` / ``*.md``, and prints one fleet summary
 (``analyzers.fleet``). It streams: files are read and digested in batches, by worker processes when there
 is more than one batch and more than one CPU, and folded one at a time; only the digests' counters stay.
 An unreadable or invalid input is counted and named (the first few), never fatal. The fleet document is
@@ -24,7 +26,7 @@ from typing import Any
 
 from ccwb_doctor.cli import UsageError
 
-SUFFIXES = (".json", ".md", ".markdown")
+SUFFIXES = (".json", ".jsonl", ".md", ".markdown")
 MAX_BYTES = 64 * 1024 * 1024
 BATCH = 200
 
@@ -73,8 +75,9 @@ def _read(path: str) -> bytes:
 
 
 def digest_batch(batch: list[tuple[str, str, str | None]]) -> list[tuple[str, Any, str | None]]:
-    """Worker: each (key, path, problem) → (key, Digest or None, reason or None)."""
-    from ccwb_doctor.analyzers.fleet.digest import BadReport, parse
+    """Worker: each (key, path, problem) → (key, Digest or None, reason or None); an OTLP JSON file gives
+    one digest per machine in it, keyed ``<key>#host-<pseudonymous id>``."""
+    from ccwb_doctor.analyzers.fleet.digest import BadReport, parse_all
 
     out: list[tuple[str, Any, str | None]] = []
     for key, path, problem in batch:
@@ -82,7 +85,7 @@ def digest_batch(batch: list[tuple[str, str, str | None]]) -> list[tuple[str, An
             out.append((key, None, problem))
             continue
         try:
-            out.append((key, parse(_read(path)), None))
+            out.extend((key + suffix, dg, None) for suffix, dg in parse_all(_read(path)))
         except BadReport as exc:
             out.append((key, None, str(exc)))
     return out

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import platform
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from ccwb_doctor import subproc
 from ccwb_doctor.cli import UsageError
 
 TITLE = "ccwb-doctor helpdesk report"
@@ -31,27 +29,6 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def helper_version(facts: Any) -> str:
-    """``<credential_process program> --version`` (3 s budget), or why it is not shown."""
-    cp = facts.peek("credential_process")
-    program = getattr(cp, "program", None)
-    if program is None:
-        return "n/a (no runnable credential_process)"
-    try:
-        proc = subproc.run(
-            [str(program), "--version"],
-            capture_output=True,
-            timeout=3,
-            stdin=subprocess.DEVNULL,
-            env=dict(facts.peek("claude_env") or facts.env),
-            check=False,
-        )
-    except (subprocess.TimeoutExpired, OSError, ValueError) as exc:  # ValueError: a NUL in the env
-        return f"n/a ({type(exc).__name__})"
-    line = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip().splitlines()
-    return (line[0][:120] if line else "") + ("" if proc.returncode == 0 else f" (exit {proc.returncode})")
-
-
 def environment(report: Any, options: Any) -> list[tuple[str, str]]:
     facts = report.facts
     host = report.host
@@ -62,7 +39,7 @@ def environment(report: Any, options: Any) -> list[tuple[str, str]]:
         ("Python", f"{host['python']} ({sys.implementation.name})"),
         ("botocore", _version("botocore")),
         ("boto3", _version("boto3")),
-        ("Credential helper", helper_version(facts)),
+        ("Credential helper", str(facts.peek("helper_version", "n/a"))),
         ("Run mode", options.mode),
         ("AWS profile", str(facts.peek("profile_name") or "?")),
     ]
@@ -113,7 +90,14 @@ def build(report: Any, options: Any, anonymize: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ccwb_doctor.app import options_from_args, run_report, split_ids, write_output, write_stdout
+    from ccwb_doctor.app import (
+        export_if_asked,
+        options_from_args,
+        run_report,
+        split_ids,
+        write_output,
+        write_stdout,
+    )
     from ccwb_doctor.commands.run import check_inputs
 
     try:
@@ -130,4 +114,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"ccwb-doctor: wrote {output} ({s['fail']} fail, {s['error']} error)", file=sys.stderr)
     else:
         write_stdout(text)
+    export_if_asked(report, getattr(args, "export", None))
     return report.exit_code

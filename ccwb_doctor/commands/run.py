@@ -9,7 +9,7 @@ from ccwb_doctor.cli import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
-    from ccwb_doctor.app import emit, options_from_args, run_report, split_ids
+    from ccwb_doctor.app import emit, export_if_asked, options_from_args, run_report, split_ids
 
     progress = None
     try:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output and args.format != "text":
         s = report.summary()
         print(f"ccwb-doctor: wrote {args.output} ({s['fail']} fail, {s['error']} error)", file=sys.stderr)
+    export_if_asked(report, getattr(args, "export", None))
     return report.exit_code
 
 

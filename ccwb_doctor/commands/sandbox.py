@@ -1,4 +1,5 @@
-"""`ccwb-doctor sandbox [--break PITFALL] [--fix] [--keep] [--claude [PATH|auto]] [--format F] [--output FILE] [--only/--skip IDS]`.
+"""`ccwb-doctor sandbox [--break PITFALL] [--fix] [--keep] [--claude [PATH|auto]] [--format F] [--output FILE] [--only/--skip IDS]`
+and `ccwb-doctor sandbox --fleet N` (N simulated developers exporting to the sandbox collector, then the fleet view).
 
 Starts the whole system on loopback (fixtures.sandbox), optionally breaks it one known way, runs the
 full doctor in ``--live`` mode over the sandbox's developer HOME and prints the report. Progress goes to
@@ -16,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.cli import UsageError
@@ -42,6 +44,8 @@ def _term_as_interrupt() -> None:
 def run(args: argparse.Namespace) -> int:
     from ccwb_doctor.app import emit, split_ids
 
+    if getattr(args, "fleet", None):
+        return _fleet(args)
     pitfall = args.break_
     try:
         from ccwb_doctor.fixtures import sandbox_breaks
@@ -101,6 +105,48 @@ def run(args: argparse.Namespace) -> int:
         return report.exit_code
     finally:
         sb.stop()
+
+
+def _fleet(args: argparse.Namespace) -> int:
+    """``--fleet N``: N simulated developers export to the sandbox collector; the fleet view of what it
+    received (summary on stdout or --output, the HTML page beside the collector's file). Exit 0 when every
+    run reached the collector and the fleet counts every developer, else 1."""
+    from ccwb_doctor.app import write_output, write_stdout
+    from ccwb_doctor.commands import fleet as fleet_cmd
+
+    if args.break_ or args.fix or args.keep or getattr(args, "claude", None):
+        raise UsageError("--fleet runs on its own: no --break, --fix, --keep or --claude with it")
+    if args.format not in ("text", "json", "markdown"):
+        raise UsageError(f"--fleet prints the fleet summary as text, json or markdown, not {args.format}")
+    try:
+        from ccwb_doctor.fixtures.sandbox_fleet import FleetSandbox
+    except ModuleNotFoundError as exc:
+        raise UsageError(MISSING_EXTRA.format(exc.name)) from None
+    _term_as_interrupt()
+    t0 = time.monotonic()
+    with FleetSandbox(args.fleet, timeout=min(float(args.timeout), 20.0)) as fs:
+        _say(f"collector  {fs.collector.endpoint} (TLS, sandbox CA) -> {fs.otlp_file}")
+        _say(
+            f"fleet      {args.fleet} developers: guidance installs on mixed platforms, every 4th with a pitfall"
+        )
+        team = fs.run()
+    sent = sum(d.exported for d in team)
+    _say(f"exported   {sent}/{len(team)} runs in {time.monotonic() - t0:.1f} s")
+    for d in [d for d in team if not d.exported][:3]:
+        _say(f"export     developer {d.index} ({d.install}) failed: {d.line}")
+    ns = argparse.Namespace(paths=[str(fs.otlp_file)], since=None, stale_hours=24.0, now=None, workers=1)
+    doc = fleet_cmd.build(ns)
+    page = fs.root / "fleet.html" if fs.root is not None else None
+    if page is not None:
+        write_output(page, fleet_cmd.render(doc, "html"))
+        _say(f"fleet page {page}")
+    text = fleet_cmd.render(doc, args.format)
+    if args.output and args.output != "-":
+        write_output(Path(args.output), text)
+    else:
+        write_stdout(text)
+    _say(f"done in {time.monotonic() - t0:.1f} s")
+    return 0 if sent == len(team) and doc["totals"]["reports"] == len(team) else 1
 
 
 def _fix(sb: Any, before: Any, only: list[str], skip: list[str], timeout: float) -> Any:

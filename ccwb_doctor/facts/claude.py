@@ -1,4 +1,4 @@
-"""The installed Claude Code's version: ``claude_version``.
+"""Installed versions: Claude Code's (``claude_version``) and the credential helper's (``helper_version``).
 
 Found as ``claude --version`` of the ``claude`` on the PATH Claude Code runs with, else in the HOME's usual
 install places (the native installer's ``~/.local/bin/claude``, the old local install
@@ -150,3 +150,34 @@ def _claude_version(facts: Facts) -> ClaudeVersion:
     if ver is None:
         return ClaudeVersion(None, "", why)
     return ClaudeVersion(ver, f"claude --version of {binary}")
+
+
+HELPER_VERSION_TIMEOUT = 3.0
+
+
+@fact("helper_version")
+def _helper_version(facts: Facts) -> str:
+    """``<credential_process program> --version`` (3 s budget), or why it is not shown. Nothing from a
+    captured HOME (or a run judged for another platform) is run."""
+    cp = facts.peek("credential_process")
+    program = getattr(cp, "program", None)
+    if program is None:
+        return "n/a (no runnable credential_process)"
+    jp = facts.peek("judged_platform")
+    if facts.peek("capture") is not None or bool(getattr(jp, "foreign", False)):
+        return "n/a (a captured HOME: nothing in it is run)"
+    from ccwb_doctor import subproc
+
+    try:
+        proc = subproc.run(
+            [str(program), "--version"],
+            capture_output=True,
+            timeout=HELPER_VERSION_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(facts.peek("claude_env") or facts.env),
+            check=False,
+        )
+    except (subprocess.TimeoutExpired, OSError, ValueError) as exc:  # ValueError: a NUL in the env
+        return f"n/a ({type(exc).__name__})"
+    line = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip().splitlines()
+    return (line[0][:120] if line else "") + ("" if proc.returncode == 0 else f" (exit {proc.returncode})")

@@ -209,11 +209,14 @@ class Delivery:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [])}
 
 
-def run_headers_helper(facts: Facts, command: str) -> tuple[dict[str, str], str | None]:
-    """Run otelHeadersHelper through a shell (as Claude Code does); (headers, error)."""
+def run_headers_helper(
+    facts: Facts, command: str, timeout: float | None = None
+) -> tuple[dict[str, str], str | None]:
+    """Run otelHeadersHelper through a shell (as Claude Code does); (headers, error). ``timeout``: at most
+    this many seconds (default: within the check's own timeout, 30 s at most)."""
     import json
 
-    timeout = min(run_timeout(facts), 30.0)
+    timeout = min(run_timeout(facts), 30.0) if timeout is None else max(0.1, timeout)
     try:
         proc = subproc.run(
             command,
@@ -225,7 +228,7 @@ def run_headers_helper(facts: Facts, command: str) -> tuple[dict[str, str], str 
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {}, f"otelHeadersHelper did not finish within {timeout:.0f} s"
+        return {}, f"otelHeadersHelper did not finish within {timeout:.3g} s"
     except OSError as exc:
         return {}, f"otelHeadersHelper cannot be started: {exc.strerror or exc}"
     out = proc.stdout.decode("utf-8", "replace").strip()

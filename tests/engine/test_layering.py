@@ -98,7 +98,8 @@ def test_analyzers_are_pure_libraries() -> None:
         ("clientconfig", ("redact",)),
         ("bedrock", ("iam", "clientconfig")),
         ("trust", ("iam", "token")),
-        ("fleet", ("redact",)),
+        ("fleet", ("redact", "telemetry")),
+        ("telemetry", ("redact",)),
     ],
 )
 def test_analyzer_domains_import_only_what_their_docstring_allows(
@@ -146,6 +147,19 @@ def test_conform_and_renderers_stay_in_their_lane() -> None:
     ] == []
     assert _offenders("ccwb_doctor.render", ("checks", "commands", "facts", "cli", "app", "conform")) == []
     assert _offenders("ccwb_doctor.facts", ("checks", "commands", "render", "cli", "app")) == []
+
+
+def test_the_export_stays_in_its_lane() -> None:
+    """``export`` (app layer) reads facts and the report; it never reaches into commands, the CLI,
+    renderers or checks; the app's export step, the CLI's check of ``--export`` and the fleet sandbox (an
+    embedder that sends each simulated developer's run) are all that import it."""
+    assert _offenders("ccwb_doctor.export", ("checks", "commands", "render", "cli", "app", "conform")) == []
+    importers = sorted(
+        m
+        for m, deps in GRAPH.items()
+        if not _under(m, "ccwb_doctor.export") and any(_under(i, "ccwb_doctor.export") for i in deps)
+    )
+    assert importers == ["ccwb_doctor.app", "ccwb_doctor.cli", "ccwb_doctor.fixtures.sandbox_fleet"]
 
 
 def test_every_package_is_in_the_wheel() -> None:

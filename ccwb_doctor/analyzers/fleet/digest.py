@@ -148,12 +148,30 @@ def from_doc(doc: Any) -> Digest:
     )
 
 
-def parse(data: bytes) -> Digest:
-    """A report file's bytes → its digest; :class:`BadReport` with the reason otherwise."""
+def parse_all(data: bytes) -> list[tuple[str, Digest]]:
+    """A file's bytes → (key suffix, digest) for each report in it: one schema-v1 report (suffix ""), or
+    an OTLP JSON file of exported results, one per machine (``analyzers.fleet.otlp``)."""
+    text = _utf8(data)
+    from ccwb_doctor.analyzers.fleet import otlp
+
+    if otlp.is_otlp_json(text):
+        return otlp.digests(text)
+    return [("", parse_text(text))]
+
+
+def _utf8(data: bytes) -> str:
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadReport(f"not UTF-8 (byte {exc.start})") from None
+
+
+def parse(data: bytes) -> Digest:
+    """A report file's bytes → its digest; :class:`BadReport` with the reason otherwise."""
+    return parse_text(_utf8(data))
+
+
+def parse_text(text: str) -> Digest:
     body = extract_json(text)
     cut = cut_evidence(body)
     if cut is not None:

@@ -60,7 +60,13 @@ class Anonymizer:
         self.mapping: dict[str, str] = {}  # original -> token (never rendered; for tests)
 
     def _digest(self, kind: str, value: str) -> str:
-        return hmac.new(self._key, f"{kind}:{value.lower()}".encode(), hashlib.sha256).hexdigest()[:8]
+        return self.stable_id(kind, value, 8)
+
+    def stable_id(self, kind: str, value: str, length: int = 16) -> str:
+        """A keyed pseudonymous id of ``value`` (hex, ``length`` characters): the same key and value
+        always give the same id, so the fleet export can name a host or a user without naming it."""
+        mac = hmac.new(self._key, f"{kind}:{value.lower()}".encode(), hashlib.sha256).hexdigest()
+        return mac[: max(8, min(length, 64))]
 
     def _token(self, kind: str, value: str) -> str:
         got = self.mapping.get(value)
