@@ -18,11 +18,12 @@ import difflib
 import os
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ccwb_doctor.model import Advice, FileEdit, RunCommand, Status
+from ccwb_doctor.records import record
 from ccwb_doctor.registry import REGISTRY, Registry
 from ccwb_doctor.repair_apply import (  # noqa: F401 - the engine's whole interface is importable from here
     JOURNAL_SCHEMA,
@@ -40,7 +41,7 @@ from ccwb_doctor.repair_apply import (  # noqa: F401 - the engine's whole interf
 FIXABLE = (Status.FAIL, Status.WARN)
 
 
-@dataclass
+@record
 class Change:
     """One file's change: what it is now (at plan time) and what it becomes."""
 
@@ -82,7 +83,7 @@ class Change:
         return "\n".join(out)
 
 
-@dataclass
+@record
 class Action:
     """One command a fix runs (a ``RunCommand``): the argv (no shell), its undo, the file it acts on."""
 
@@ -102,7 +103,7 @@ class Action:
         return shlex.join(self.argv)
 
 
-@dataclass
+@record
 class Finding:
     id: str
     status: str
@@ -112,7 +113,7 @@ class Finding:
     actions: list[Action] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Plan:
     home: Path
     findings: list[Finding]

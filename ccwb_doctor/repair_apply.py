@@ -17,11 +17,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ccwb_doctor import subproc
+from ccwb_doctor.records import record
 
 if TYPE_CHECKING:
     from ccwb_doctor.repair import Action, Change, Plan
@@ -105,7 +106,7 @@ def _save_journal(home: Path, doc: dict[str, Any]) -> None:
     _atomic_write(str(path), (json.dumps(doc, indent=2) + "\n").encode("utf-8"), 0o600, None)
 
 
-@dataclass
+@record
 class Applied:
     written: list[Change] = field(default_factory=list)
     left_alone: list[tuple[Any, str]] = field(default_factory=list)  # (Change or Action, why)
@@ -208,7 +209,7 @@ def apply_plan(plan: Plan) -> Applied:
     return out
 
 
-@dataclass
+@record
 class Undone:
     restored: list[str] = field(default_factory=list)
     left_alone: list[tuple[str, str]] = field(default_factory=list)

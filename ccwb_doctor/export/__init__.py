@@ -20,15 +20,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from ccwb_doctor.records import record
 
 ENV_SETTING = "CCWB_DOCTOR_EXPORT"
 CONFIG_SETTING = "doctor_export"
 EXTRA_HINT = "pip install 'ccwb-doctor[otlp]'"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """An export asked for: ``url`` is the collector's base URL (None: Claude Code's own endpoint)."""
 
@@ -72,7 +73,7 @@ def requested(cli_value: str | None, facts: Any) -> tuple[Request | None, str | 
         return None, f"ignoring {exc}"
 
 
-@dataclass
+@record
 class ExportResult:
     ok: bool
     line: str  # one line for stderr

@@ -14,17 +14,18 @@ from __future__ import annotations
 import ssl
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ccwb_doctor.analyzers.clientconfig.otel_env import is_loopback, parse_headers
+from ccwb_doctor.records import record
 
 
 class TargetError(Exception):
     """Nothing can be sent: the one-line reason."""
 
 
-@dataclass
+@record
 class Target:
     logs_url: str
     metrics_url: str

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
 
 from ccwb_doctor.analyzers.fleet.digest import FAILING, STATUSES, BadReport, Digest, Failure
 from ccwb_doctor.analyzers.telemetry import records as T
+from ccwb_doctor.records import record
 
 PREFIXES = ('"resourceLogs"', '"resourceMetrics"', '"resourceSpans"')
 
@@ -53,7 +54,7 @@ def _attrs(items: Any) -> dict[str, Any]:
     }
 
 
-@dataclass
+@record
 class _Run:
     host: str
     platform: str

@@ -10,7 +10,7 @@ call (``extract(year FROM ts)``, ``substring(s FROM 2)``). The test suite holds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ccwb_doctor.records import record
 
 _WORD_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _WORD = _WORD_START | set("0123456789$@")
@@ -81,14 +81,14 @@ class SqlError(ValueError):
     """The text is not a well-formed query (unterminated literal or comment, unbalanced parentheses)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     kind: str  # word | ident (quoted) | string | number | punct
     text: str  # words lower-cased, quoted identifiers unquoted
     line: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TableRef:
     parts: tuple[str, ...]  # ("db", "table") or ("table",), lower-cased as Athena stores them
     line: int

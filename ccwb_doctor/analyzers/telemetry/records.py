@@ -14,11 +14,11 @@ import hmac
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ccwb_doctor.analyzers.redact.anonymize import Anonymizer
+from ccwb_doctor.records import record
 
 SCOPE = "ccwb-doctor"  # instrumentation scope of every record and metric
 EVENT = "ccwb.doctor.result"  # event name of a result's log record
@@ -87,7 +87,7 @@ ARCH = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResultRecord:
     """One result as a log record: what the SDK's ``Logger.emit`` is given."""
 
