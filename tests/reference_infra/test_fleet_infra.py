@@ -7,6 +7,7 @@ Trino; opentelemetry-proto's JSON mapping produces the OTLP/JSON the table must 
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -278,10 +279,10 @@ def _keys_by_map(tree: Any) -> dict[str, set[str]]:
 
 NEEDS = {
     "FleetQueryFailingNow": {
-        "res": {N.SERVICE_NAME, N.HOST_ID, N.OS_TYPE, N.HOST_ARCH},
-        "attr": {N.RUN_ID, N.CHECK_ID, N.CHECK_STATUS},
+        "res": {N.SERVICE_NAME, N.HOST_ID, N.OS_TYPE, N.HOST_ARCH, N.RUN_ID},
+        "attr": {N.CHECK_ID, N.CHECK_STATUS},
     },
-    "FleetQueryNoPassingRun": {"res": {N.SERVICE_NAME, N.USER_ID}, "attr": {N.RUN_ID, N.CHECK_STATUS}},
+    "FleetQueryNoPassingRun": {"res": {N.SERVICE_NAME, N.USER_ID, N.RUN_ID}, "attr": {N.CHECK_STATUS}},
     "FleetQueryFailuresByHelper": {
         "res": {N.SERVICE_NAME, N.HELPER_VERSION, N.HOST_ID},
         "attr": {N.CHECK_ID, N.CHECK_STATUS},
@@ -364,3 +365,38 @@ def test_partition_projection_and_location_follow_the_exporter() -> None:
     )
     assert params["projection.enabled"] == "true"
     assert params["projection.dt.range"] == "NOW-400DAYS,NOW"  # the bucket's expire-raw rule: 400 days
+
+
+def test_a_real_export_fits_the_table_and_carries_what_the_queries_read(tmp_path: Path, capsys: Any) -> None:
+    """End to end: `--export otlp` of a real run, written by the fixture collector in the file exporter's
+    OTLP/JSON, has a column of its JSON type for every value, and every key the saved queries read."""
+    import json
+
+    from ccwb_doctor.app import export_if_asked, run_report
+    from ccwb_doctor.fixtures import scenarios as sc
+    from ccwb_doctor.fixtures.collector import FixtureCollector
+
+    out = tmp_path / "otlp.jsonl"
+    with FixtureCollector(otlp_json=out) as col:
+        s = sc.guidance_install(tmp_path / "home", collector=col.endpoint)
+        report = run_report(s.options(mode="offline", timeout=10), env=s.env)
+        assert export_if_asked(report, "otlp") is True
+        assert col.wait_for(2, timeout=5)
+    capsys.readouterr()
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    doc = json.loads(line)
+    glue = _glue_type()
+    for path, pytype in _paths(doc):
+        t = glue
+        for step in path:
+            t = _field(t, step)
+            assert t is not None, f"no column for {'.'.join(path)}"
+        assert t.this.name in GLUE_OF[pytype], (path, t.sql("hive"), pytype)
+    (rl,) = doc["resourceLogs"]
+    res = {a["key"] for a in rl["resource"]["attributes"]}
+    recs = rl["scopeLogs"][0]["logRecords"]
+    assert len(recs) == len(report.results) and all(int(r["timeUnixNano"]) > 0 for r in recs)
+    attr = set.intersection(*({a["key"] for a in r["attributes"]} for r in recs))
+    for lid in QUERIES:
+        keys = _keys_by_map(sqlglot.parse_one(_queries()[lid], read="athena"))
+        assert keys["res"] <= res and keys["attr"] <= attr, (lid, keys["res"] - res, keys["attr"] - attr)

@@ -1,6 +1,7 @@
 """The names in the doctor's OTLP export (``ccwb-doctor run --export otlp``): one place for both sides.
 
-The exporter builds its log records and metric from these constants; the reference infrastructure
+The exporter's own vocabulary lives in ``analyzers.telemetry.records`` (it builds the records from it); this
+module names, from those same constants, what the reference infrastructure
 (``reference_infra/templates/monitoring.yaml``: the collector's routing, the Glue table, the Athena saved
 queries) and its tests read the same constants, so a renamed attribute fails a test instead of silently
 emptying a dashboard.
@@ -16,47 +17,37 @@ Athena queries read it for "now" and "in 24 h".
 
 from __future__ import annotations
 
+from ccwb_doctor.analyzers.telemetry import records as T
+
 # ---- identity of the stream ----------------------------------------------------------------------
 SERVICE_NAME_VALUE = "ccwb-doctor"  # resource service.name: the collector routes on it
-SCOPE_NAME = "ccwb-doctor"  # instrumentation scope of the log records and the metric
-METRIC_CHECKS = "ccwb.doctor.checks"  # sum of check results by CHECK_STATUS and CHECK_ID
+SCOPE_NAME = T.SCOPE  # instrumentation scope of the log records and the metric
+METRIC_CHECKS = T.METRIC  # sum of check results by CHECK_STATUS and CHECK_ID
 
 # ---- log record attributes (one record per check result) -----------------------------------------
-CHECK_ID = "ccwb.check.id"
-CHECK_STATUS = "ccwb.check.status"  # one of STATUSES
-CHECK_SEVERITY = "ccwb.check.severity"
-CHECK_TITLE = "ccwb.check.title"
-EVIDENCE_DIGEST = "ccwb.evidence.digest"  # sha256 hex of the result's (redacted) evidence
-RUN_ID = "ccwb.run.id"  # the same for every record of one run
+CHECK_ID = T.L_ID
+CHECK_STATUS = T.L_STATUS  # one of STATUSES
+CHECK_SEVERITY = T.L_SEVERITY
+CHECK_TITLE = T.L_TITLE
+EVIDENCE_DIGEST = T.L_DIGEST  # keyed sha256 hex of the result's (redacted) evidence
 
-RECORD_ATTRIBUTES = (CHECK_ID, CHECK_STATUS, CHECK_SEVERITY, CHECK_TITLE, EVIDENCE_DIGEST, RUN_ID)
+RECORD_ATTRIBUTES = T.RECORD_KEYS
 
 # ---- resource attributes (one resource per run) --------------------------------------------------
-SERVICE_NAME = "service.name"  # = SERVICE_NAME_VALUE
-SERVICE_VERSION = "service.version"  # the doctor's version
-OS_TYPE = "os.type"
-HOST_ARCH = "host.arch"
-INSTALL_KIND = "ccwb.install.kind"
-INSTALL_VERSION = "ccwb.install.version"
-IDP_TYPE = "ccwb.idp.type"
-CLOUD_REGION = "cloud.region"
-HELPER_VERSION = "ccwb.helper.version"
-HOST_ID = "ccwb.host.id"  # pseudonymous host id
-USER_ID = "ccwb.user.id"  # pseudonymous user id (never the e-mail address)
+SERVICE_NAME = T.R_SERVICE  # = SERVICE_NAME_VALUE
+SERVICE_VERSION = T.R_VERSION  # the doctor's version
+RUN_ID = T.R_RUN  # service.instance.id: the same for every record of one run
+OS_TYPE = T.R_OS
+HOST_ARCH = T.R_ARCH
+INSTALL_KIND = T.R_CLAUDE_INSTALL
+INSTALL_VERSION = T.R_CLAUDE_VERSION
+IDP_TYPE = T.R_IDP
+CLOUD_REGION = T.R_REGION
+HELPER_VERSION = T.R_HELPER_VERSION
+HOST_ID = T.R_HOST_ID  # pseudonymous host id
+USER_ID = T.R_USER_ID  # pseudonymous user id (enduser.pseudo.id; never the e-mail address)
 
-RESOURCE_ATTRIBUTES = (
-    SERVICE_NAME,
-    SERVICE_VERSION,
-    OS_TYPE,
-    HOST_ARCH,
-    INSTALL_KIND,
-    INSTALL_VERSION,
-    IDP_TYPE,
-    CLOUD_REGION,
-    HELPER_VERSION,
-    HOST_ID,
-    USER_ID,
-)
+RESOURCE_ATTRIBUTES = T.RESOURCE_KEYS
 
 # ---- values --------------------------------------------------------------------------------------
 STATUSES = ("pass", "warn", "fail", "error", "skip")  # CHECK_STATUS values (report schema v1)
