@@ -40,6 +40,7 @@ INDEX: dict[str, str] = {
     "capture": "capture",
     "judged_platform": "capture",
     "claude_version": "claude",
+    "helper_version": "claude",
     "home": "config",
     "paths": "config",
     "claude_settings": "config",
