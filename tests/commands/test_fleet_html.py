@@ -181,7 +181,7 @@ def test_chromium_renders_the_page_and_the_charts_without_any_request(
         m = re.search(rf'<svg id="{chart}"[^>]*>(.*?)</svg>', dom, re.S)
         assert m, f"{chart} missing from the rendered DOM"
         assert len(re.findall(r"<rect ", m.group(1))) >= 5
-    assert "TRUST-AUDIENCE" in dom and "windows/amd64" in dom and "broken.json" in dom
+    assert "TRUST-AUDIENCE" in dom and "windows/x86_64" in dom and "broken.json" in dom
     # nothing in the rendered DOM can fetch: no URL, no src/href
     assert not re.search(r"(?i)(https?:|ftp:|wss?:)", dom)
     assert not re.search(r"(?i)\b(src|href|srcset|action)\s*=", dom)

@@ -100,6 +100,10 @@ def _str(d: dict[str, Any], key: str, default: str = "") -> str:
     return v if isinstance(v, str) else default
 
 
+# os.uname / platform.machine names -> the names a judged platform (and so the OTLP export) uses
+_ARCH_NAMES = {"aarch64": "arm64", "amd64": "x86_64", "x64": "x86_64"}
+
+
 def from_doc(doc: Any) -> Digest:
     if not isinstance(doc, dict):
         raise BadReport("the JSON document is not an object")
@@ -137,7 +141,8 @@ def from_doc(doc: Any) -> Digest:
                 )
         elif status == "warn":
             warning[cid] = None
-    platform = f"{host['os'].strip().lower() or '?'}/{host['arch'].strip().lower() or '?'}"
+    arch = host["arch"].strip().lower()
+    platform = f"{host['os'].strip().lower() or '?'}/{_ARCH_NAMES.get(arch, arch) or '?'}"
     return Digest(
         doc["generated_at"],
         epoch,
