@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from ccwb_doctor.conform.inputs import ConformInputs
-from ccwb_doctor.conform.roles import _as_list, ev
-from ccwb_doctor.model import Outcome, error, fail, ok, warn
+from ccwb_doctor.conform.roles import _as_list, active_resources, ev
+from ccwb_doctor.model import Outcome, fail, ok, warn
 
 AUTH_ACTIONS = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
 
@@ -35,24 +35,10 @@ def _unauth_forward(actions: Any) -> bool:
 
 
 def find_collector_auth(inputs: ConformInputs) -> list[Outcome]:
-    from ccwb_doctor.analyzers.cfn.template import TemplateError
-
     out: list[Outcome] = []
     for ti in inputs.templates:
-        tpl = ti.template
-        for res in tpl.resources.values():
-            if res.type not in (
-                "AWS::ElasticLoadBalancingV2::Listener",
-                "AWS::ElasticLoadBalancingV2::ListenerRule",
-            ):
-                continue
-            try:
-                if not tpl.active(res):
-                    continue
-                props = tpl.resolve(res.properties)
-            except TemplateError as exc:
-                out.append(error(str(exc), evidence=ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
-                continue
+        listeners = ("AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule")
+        for res, props in active_resources(ti, listeners, out):
             is_rule = res.type.endswith("ListenerRule")
             key = "Actions" if is_rule else "DefaultActions"
             proto, port = props.get("Protocol", "?"), props.get("Port", "?")

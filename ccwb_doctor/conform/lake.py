@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ccwb_doctor.conform.inputs import ConformInputs, TemplateInput
-from ccwb_doctor.conform.roles import _as_list, ev
-from ccwb_doctor.model import Outcome, error, fail, ok, warn
+from ccwb_doctor.conform.roles import _as_list, active_resources, ev
+from ccwb_doctor.model import Outcome, fail, ok, warn
 
 SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
@@ -29,24 +29,6 @@ JSON_SERDES = ("org.openx.data.jsonserde.JsonSerDe", "org.apache.hive.hcatalog.d
 # strftime partition format can also write
 _JAVA_TO_STRFTIME = (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
 _SAMPLE = datetime(2031, 11, 22, 13, 44, 55, tzinfo=UTC)  # every field distinct
-
-
-def _resources(ti: TemplateInput, rtype: str, out: list[Outcome]) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """Active resources of one type with resolved properties; a resolution error becomes an outcome."""
-    from ccwb_doctor.analyzers.cfn.template import TemplateError
-
-    tpl = ti.template
-    for res in tpl.resources.values():
-        if res.type != rtype:
-            continue
-        try:
-            if not tpl.active(res):
-                continue
-            props = tpl.resolve(res.properties)
-        except TemplateError as exc:
-            out.append(error(str(exc), evidence=ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
-            continue
-        yield res, props if isinstance(props, dict) else {}
 
 
 def _dict(v: Any) -> dict[str, Any]:
@@ -63,7 +45,7 @@ def _true(v: Any) -> bool:
 def find_log_retention(inputs: ConformInputs) -> list[Outcome]:
     out: list[Outcome] = []
     for ti in inputs.templates:
-        for res, props in _resources(ti, "AWS::Logs::LogGroup", out):
+        for res, props in active_resources(ti, "AWS::Logs::LogGroup", out):
             subj = f"{ti.path}:{res.logical_id}"
             days = props.get("RetentionInDays")
             e = ev(ti.path, res.line_of("RetentionInDays"), subj, retention_days=days)
@@ -135,8 +117,10 @@ def _workgroup(ti: TemplateInput, res: Any, props: dict[str, Any]) -> Outcome:
 def find_storage_protection(inputs: ConformInputs) -> list[Outcome]:
     out: list[Outcome] = []
     for ti in inputs.templates:
-        out.extend(_bucket(ti, res, props) for res, props in _resources(ti, "AWS::S3::Bucket", out))
-        out.extend(_workgroup(ti, res, props) for res, props in _resources(ti, "AWS::Athena::WorkGroup", out))
+        out.extend(_bucket(ti, res, props) for res, props in active_resources(ti, "AWS::S3::Bucket", out))
+        out.extend(
+            _workgroup(ti, res, props) for res, props in active_resources(ti, "AWS::Athena::WorkGroup", out)
+        )
     return out
 
 
@@ -211,7 +195,7 @@ def _s3_exporters(ti: TemplateInput, out: list[Outcome]) -> Iterator[tuple[Any, 
     carried by a container's environment."""
     import yaml
 
-    for res, props in _resources(ti, "AWS::ECS::TaskDefinition", out):
+    for res, props in active_resources(ti, "AWS::ECS::TaskDefinition", out):
         for c in _as_list(props.get("ContainerDefinitions")):
             for env in _as_list(_dict(c).get("Environment")):
                 value = _dict(env).get("Value")
@@ -230,7 +214,7 @@ def find_lake_partitions(inputs: ConformInputs) -> list[Outcome]:
     out: list[Outcome] = []
     for ti in inputs.templates:
         tables = []
-        for res, props in _resources(ti, "AWS::Glue::Table", out):
+        for res, props in active_resources(ti, "AWS::Glue::Table", out):
             t = _table_view(props)
             tables.append(t)
             if not _true(t["params"].get("projection.enabled")):
@@ -310,16 +294,16 @@ def find_lake_queries(inputs: ConformInputs) -> list[Outcome]:
     for ti in inputs.templates:
         tpl = ti.template
         dbs: set[str] = set()
-        for res, props in _resources(ti, "AWS::Glue::Database", out):
+        for res, props in active_resources(ti, "AWS::Glue::Database", out):
             dbs |= _names(tpl, res, props, "DatabaseInput", "Name")
         tables = {
             (str(props.get("DatabaseName", "")).lower(), _table_view(props)["name"])
-            for _res, props in _resources(ti, "AWS::Glue::Table", out)
+            for _res, props in active_resources(ti, "AWS::Glue::Table", out)
         }
         groups: set[str] = set()
-        for res, props in _resources(ti, "AWS::Athena::WorkGroup", out):
+        for res, props in active_resources(ti, "AWS::Athena::WorkGroup", out):
             groups |= _names(tpl, res, props, "Name")
-        for res, props in _resources(ti, "AWS::Athena::NamedQuery", out):
+        for res, props in active_resources(ti, "AWS::Athena::NamedQuery", out):
             out.append(_query_outcome(ti, res, props, dbs, tables, groups, table_refs, SqlError))
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import field
 from typing import Any
 
@@ -18,6 +19,27 @@ _OIDC_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
 
 def ev(path: str, line: int | None, subject: str, **more: Any) -> dict[str, Any]:
     return {"location": {"path": path, "line": line}, "subject": subject, **more}
+
+
+def active_resources(ti: Any, rtypes: str | tuple[str, ...], out: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """(resource, resolved properties) of the template's active resources of these types; a resource that
+    cannot be resolved becomes an error outcome in ``out`` (one template's problem, not the run's)."""
+    from ccwb_doctor.analyzers.cfn.template import TemplateError
+    from ccwb_doctor.model import error
+
+    types = (rtypes,) if isinstance(rtypes, str) else rtypes
+    tpl = ti.template
+    for res in tpl.resources.values():
+        if res.type not in types:
+            continue
+        try:
+            if not tpl.active(res):
+                continue
+            props = tpl.resolve(res.properties)
+        except TemplateError as exc:
+            out.append(error(str(exc), evidence=ev(ti.path, res.line, f"{ti.path}:{res.logical_id}")))
+            continue
+        yield res, props if isinstance(props, dict) else {}
 
 
 @record
