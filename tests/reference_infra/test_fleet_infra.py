@@ -236,9 +236,8 @@ def _field(t: Any, name: str) -> Any:
 GLUE_OF = {str: {"STRING", "TEXT", "VARCHAR"}, int: {"INT", "BIGINT"}, float: {"DOUBLE"}, bool: {"BOOLEAN"}}
 
 
-def test_every_value_of_the_export_has_a_column_of_its_json_type() -> None:
-    doc = _otlp_json()
-    assert isinstance(doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["timeUnixNano"], str)
+def _assert_fits_the_table(doc: dict[str, Any]) -> None:
+    """Every value of an OTLP/JSON document has a Glue column of its JSON type."""
     glue = _glue_type()
     for path, pytype in _paths(doc):
         t = glue
@@ -246,6 +245,12 @@ def test_every_value_of_the_export_has_a_column_of_its_json_type() -> None:
             t = _field(t, step)
             assert t is not None, f"no column for {'.'.join(path)}"
         assert t.this.name in GLUE_OF[pytype], (path, t.sql("hive"), pytype)
+
+
+def test_every_value_of_the_export_has_a_column_of_its_json_type() -> None:
+    doc = _otlp_json()
+    assert isinstance(doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["timeUnixNano"], str)
+    _assert_fits_the_table(doc)
 
 
 # ---- the saved queries --------------------------------------------------------------------------
@@ -385,13 +390,7 @@ def test_a_real_export_fits_the_table_and_carries_what_the_queries_read(tmp_path
     capsys.readouterr()
     (line,) = out.read_text(encoding="utf-8").splitlines()
     doc = json.loads(line)
-    glue = _glue_type()
-    for path, pytype in _paths(doc):
-        t = glue
-        for step in path:
-            t = _field(t, step)
-            assert t is not None, f"no column for {'.'.join(path)}"
-        assert t.this.name in GLUE_OF[pytype], (path, t.sql("hive"), pytype)
+    _assert_fits_the_table(doc)
     (rl,) = doc["resourceLogs"]
     res = {a["key"] for a in rl["resource"]["attributes"]}
     recs = rl["scopeLogs"][0]["logRecords"]
