@@ -55,8 +55,11 @@ def _finish(cls: T, frozen: bool, own: dict[str, Any]) -> T:
             return NotImplemented
 
         cls.__eq__ = __eq__  # type: ignore[assignment]
-    if own.get("__hash__") is None:  # not written by the class body (or set to None there)
-        if frozen and "__hash__" not in own:
+    # dataclass's rule: a __hash__ the body wrote is kept; the None Python puts beside a body's own __eq__ is not
+    # "written" (has_explicit_hash in dataclasses._process_class)
+    explicit = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if not explicit:
+        if frozen:
             hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
             cls.__hash__ = lambda self: hash(hashed(self))  # type: ignore[assignment]
         else:

@@ -90,6 +90,28 @@ def test_methods_the_class_body_writes_are_kept() -> None:
     assert repr(Own(1)) == "own" and Own(1) == 2 and hash(Own(1)) == 7
 
 
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},  # nothing written
+        {"__eq__": lambda self, other: True},  # an own __eq__ (Python sets __hash__ = None beside it)
+        {"__hash__": None},  # explicitly unhashable
+        {"__hash__": lambda self: 7},  # an own __hash__
+    ],
+    ids=["plain", "own-eq", "hash-none", "own-hash"],
+)
+def test_hashability_follows_the_dataclass_rules(frozen: bool, body: dict[str, Any]) -> None:
+    def make(deco: Any) -> Any:
+        return deco(frozen=frozen)(type("H", (), {"__annotations__": {"a": "int"}, **body}))
+
+    ref, rec = make(dataclass)(1), make(record)(1)
+    if type(ref).__hash__ is None:
+        assert type(rec).__hash__ is None
+    else:
+        assert hash(rec) == hash(ref)
+
+
 def test_recursive_repr_does_not_loop() -> None:
     @record
     class Node:
