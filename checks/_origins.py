@@ -30,7 +30,8 @@ def name_origins(outs: Outcome | Sequence[Outcome], facts: Any) -> list[Outcome]
         fix = o.remediation
         key = _first_named(f"{fix or ''} {o.message}", origins)
         if fix and key:
-            fix = where_to_change(origins[key], fix[0].lower() + fix[1:])
+            home = facts.peek("home")
+            fix = where_to_change(origins[key], fix[0].lower() + fix[1:], str(home) if home else None)
             fix = fix[0].upper() + fix[1:]
         out.append(dataclasses.replace(o, message=o.message + note, remediation=fix))
     return out

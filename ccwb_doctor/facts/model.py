@@ -52,6 +52,7 @@ class RegionsFact:
     # uses, or 'process environment'; and the lower layers it overrides ('<scope>: <path> sets VALUE')
     origins: dict[str, str] = field(default_factory=dict)
     overridden: dict[str, list[str]] = field(default_factory=dict)
+    home: str | None = None  # the judged HOME (a fix names a user file under it ~/...)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -81,6 +82,7 @@ def _regions(facts: Facts) -> RegionsFact:
         endpoint_region=endpoint_region(url),
         origins=origins,
         overridden=overridden,
+        home=str(facts.peek("home")) if facts.peek("home") else None,
     )
 
 

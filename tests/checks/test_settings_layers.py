@@ -150,6 +150,19 @@ def test_origin_phrasing() -> None:
     assert where_to_change("managed: /etc/m.json", "set X to 1").startswith("ask whoever manages /etc/m.json")
     assert where_to_change("process environment", "set X").startswith("in the environment that starts")
     assert where_to_change("", "set X") == "set X"
+    # a user file under the judged HOME is written as the developer types it (and alike for every developer)
+    assert where_to_change("user: /home/ana/.claude/settings.json", "set X", "/home/ana") == (
+        "in ~/.claude/settings.json, set X"
+    )
+    assert where_to_change("user: C:\\Users\\ana\\.claude\\settings.json", "set X", "C:\\Users\\ana") == (
+        "in ~/.claude/settings.json, set X"
+    )
+    assert (
+        where_to_change("user: /home/anabel/s.json", "set X", "/home/ana") == "in /home/anabel/s.json, set X"
+    )
+    assert where_to_change("project: /home/ana/repo/.claude/settings.json", "set X", "/home/ana").startswith(
+        "in /home/ana/repo/"
+    )
     text = "AWS_REGION=eu-west-1 and OTEL_EXPORTER_OTLP_ENDPOINT, AWS_REGION again; not_A_VAR"
     assert named_variables(text) == ["AWS_REGION", "OTEL_EXPORTER_OTLP_ENDPOINT"]
     origins = {"AWS_REGION": "user: /u.json"}

@@ -511,7 +511,7 @@ def _set_by(r: Any, key: str) -> str:
 def _where_to_change(r: Any, key: str, what: str) -> str:
     from ccwb_doctor.analyzers.clientconfig.settings_layers import where_to_change
 
-    return where_to_change((getattr(r, "origins", None) or {}).get(key, ""), what)
+    return where_to_change((getattr(r, "origins", None) or {}).get(key, ""), what, getattr(r, "home", None))
 
 
 def _model_region_fix(r: Any, m: Any, region: str) -> str:

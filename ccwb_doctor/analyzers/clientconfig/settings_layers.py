@@ -65,18 +65,29 @@ def origins_note(text: str, origins: Mapping[str, str]) -> str:
     return " (" + "; ".join(f"{n} set by {origins[n]}" for n in seen) + ")" if seen else ""
 
 
-def where_to_change(origin: str, what: str) -> str:
+def where_to_change(origin: str, what: str, home: str | None = None) -> str:
     """``what`` (a lower-case instruction: "set X to ...") prefixed with where to do it: the settings file of
     ``origin`` ('<scope>: <path>'; for managed settings, whoever manages that file), or the environment that
-    starts Claude Code ('process environment'); ``what`` alone when the origin is unknown."""
+    starts Claude Code ('process environment'); ``what`` alone when the origin is unknown. A user file under
+    ``home`` is written ``~/...``: the same fix for every developer (a fleet groups them), and the one the
+    developer types."""
     scope, _, path = origin.partition(": ")
     if scope == "managed":
         return f"ask whoever manages {path} (managed settings override every user and project file) to {what}"
     if path:
-        return f"in {path}, {what}"
+        return f"in {_tilde(path, home) if scope == 'user' else path}, {what}"
     if origin == "process environment":
         return f"in the environment that starts Claude Code, {what}"
     return what
+
+
+def _tilde(path: str, home: str | None) -> str:
+    if not home:
+        return path
+    root = home.rstrip("/\\")
+    if path.startswith(root) and path[len(root) : len(root) + 1] in ("/", "\\"):
+        return "~" + path[len(root) :].replace("\\", "/")
+    return path
 
 
 # ------------------------------------------------------------------------------------------ managed sources
