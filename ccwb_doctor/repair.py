@@ -141,6 +141,16 @@ class Plan:
         return render_text(redact(plan_doc(self), self))
 
 
+def _attach(item: Any, group: list[Any], summary: str, finding: str) -> None:
+    """One more finding's reason for a change or command that an earlier finding already planned."""
+    if summary not in item.summaries:
+        item.summaries.append(summary)
+    if finding not in item.findings:
+        item.findings.append(finding)
+    if item not in group:
+        group.append(item)
+
+
 def _managed(facts: Any) -> list[str]:
     try:
         return [os.path.realpath(p) for _, p in facts.paths.managed_settings]
@@ -225,12 +235,7 @@ def make_plan(
                     if act is None:
                         act = _action_for(p, home)
                         by_argv[p.argv] = act
-                    if p.summary not in act.summaries:
-                        act.summaries.append(p.summary)
-                    if result.id not in act.findings:
-                        act.findings.append(result.id)
-                    if act not in f.actions:
-                        f.actions.append(act)
+                    _attach(act, f.actions, p.summary, result.id)
                     continue
                 if not isinstance(p, FileEdit):
                     continue
@@ -245,12 +250,7 @@ def make_plan(
                         continue
                     old.after = old.after if new.after is None else new.after
                     old.mode_after = old.mode_after if new.mode_after is None else new.mode_after
-                    if p.summary not in old.summaries:
-                        old.summaries.append(p.summary)
-                    if result.id not in old.findings:
-                        old.findings.append(result.id)
-                    if old not in f.changes:
-                        f.changes.append(old)
+                    _attach(old, f.changes, p.summary, result.id)
                     continue
                 if new.after == new.before and (new.mode_after is None or new.mode_after == new.mode_before):
                     continue  # already as the fix wants it
